@@ -1,0 +1,223 @@
+"""Every fix this plugin applies to the OpenMMLab stack, in one place.
+
+The stack (torch 2.14, numpy 2.4, setuptools >= 82, mmengine 0.10.7,
+mmpretrain 1.2.0) breaks in ways documented in ``shared/docs/stack-notes.md``
+§2; each function below names the upstream problem it works around. The
+import-time fixes are applied by :func:`apply_all` when ``csdnet_mm`` is
+imported (so a config's ``custom_imports`` activates them in every rank);
+the config-level ones are called by the plugin's ``tools/train.py`` and
+``tools/test.py``.
+"""
+import importlib.metadata
+import importlib.util
+import os.path as osp
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+_APPLIED = set()
+
+
+def _once(name: str) -> bool:
+    if name in _APPLIED:
+        return False
+    _APPLIED.add(name)
+    return True
+
+
+# --- A. `mmpretrain::` config inheritance without pkg_resources -------------
+# mmengine 0.10.7 resolves `_base_ = 'mmpretrain::...'` through
+# `is_installed` / `get_installed_path` (mmengine/utils/package_utils.py),
+# which `import pkg_resources`; setuptools >= 82 no longer ships it, so every
+# such config fails with `ModuleNotFoundError: No module named 'pkg_resources'`.
+
+
+def is_installed(package: str) -> bool:
+    """``importlib``-based twin of ``mmengine.utils.is_installed``."""
+    try:
+        importlib.metadata.distribution(package)
+        return True
+    except importlib.metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(package)
+        return spec is not None and spec.origin is not None
+
+
+def get_installed_path(package: str) -> str:
+    """``importlib``-based twin of ``mmengine.utils.get_installed_path``."""
+    from mmengine.utils.package_utils import package2module
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        spec = importlib.util.find_spec(package2module(package))
+    if spec is None:
+        raise importlib.metadata.PackageNotFoundError(package)
+    if spec.origin is None:
+        raise RuntimeError(f'{package} is a namespace package, which is '
+                           'invalid for `get_installed_path`')
+    return osp.dirname(spec.origin)
+
+
+def patch_config_package_resolution() -> None:
+    """Make ``Config.fromfile`` resolve ``package::`` bases via importlib.
+
+    Must run before a config with an ``mmpretrain::`` base is parsed, i.e.
+    before ``Config.fromfile`` (``custom_imports`` would be too late).
+    """
+    if not _once('config_resolution'):
+        return
+    import mmengine.config.config as mm_config
+    import mmengine.utils as mm_utils
+    import mmengine.utils.package_utils as mm_package_utils
+    for module in (mm_config, mm_utils, mm_package_utils):
+        module.is_installed = is_installed
+        module.get_installed_path = get_installed_path
+
+
+# --- B. full checkpoints under torch's weights-only loading ---------------
+# torch >= 2.6 loads with weights_only=True by default and mmengine 0.10.7's
+# `load_from_local` does not pass `weights_only`; a resume checkpoint holds
+# mmengine `HistoryBuffer`s and numpy scalars/arrays, so `--resume`,
+# `tools/test.py` and `load_checkpoint` fail with `Weights only load failed
+# ... Unsupported global`. The protection stays on: only the exact classes
+# such checkpoints contain are allow-listed.
+
+
+def checkpoint_safe_globals() -> list:
+    """The classes and functions an MMEngine checkpoint needs to unpickle."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    # HistoryBuffer pickles its statistics methods through builtins.getattr.
+    safe = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar, getattr]
+    safe += [getattr(np.dtypes, name) for name in np.dtypes.__all__]
+    return safe
+
+
+def allow_checkpoint_globals() -> None:
+    if _once('safe_globals'):
+        torch.serialization.add_safe_globals(checkpoint_safe_globals())
+
+
+# --- C. `torch.cuda.set_device` in a CPU-only distributed launch -----------
+# mmengine's `init_dist` always calls `torch.cuda.set_device(local_rank)`; with
+# the CUDA build of torch on a machine without a driver this raises
+# `RuntimeError: Found no NVIDIA driver on your system`.
+
+
+def make_cuda_set_device_safe() -> None:
+    if not _once('cuda_set_device'):
+        return
+    original_set_device = torch.cuda.set_device
+
+    def set_device(device: Any) -> None:
+        if not torch.cuda.is_available():
+            return
+        original_set_device(device)
+
+    set_device.__wrapped__ = original_set_device
+    torch.cuda.set_device = set_device
+
+
+# --- G. numpy >= 2.4 removed `np.in1d` ------------------------------------
+# mmpretrain/evaluation/metrics/retrieval.py (RetrievalRecall,
+# RetrievalAveragePrecision) calls `np.in1d` and fails with
+# `AttributeError: module 'numpy' has no attribute 'in1d'`. `np.isin` is the
+# documented replacement with the same semantics for 1-d inputs.
+
+
+def restore_numpy_in1d() -> None:
+    if _once('np_in1d') and not hasattr(np, 'in1d'):
+
+        def in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):
+            return np.isin(
+                np.asarray(ar1).ravel(), ar2, assume_unique=assume_unique,
+                invert=invert, **kwargs)
+
+        np.in1d = in1d
+
+
+def apply_all() -> None:
+    """Apply every import-time fix (idempotent)."""
+    patch_config_package_resolution()
+    allow_checkpoint_globals()
+    make_cuda_set_device_safe()
+    restore_numpy_in1d()
+
+
+# --- config-level fixes, applied by the plugin's tools ---------------------
+
+
+def adapt_cfg_to_device(cfg, launcher: str = 'none') -> None:
+    """Make a config that was written for GPUs run on the machine at hand.
+
+    On a machine without CUDA:
+
+    * distributed runs use gloo (NCCL needs GPUs) and wrap the model with
+      ``device_ids=None`` -- `Runner.wrap_model` passes
+      ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules
+      (``ValueError: DistributedDataParallel device_ids and output_device
+      arguments only work with single-device/multiple-device GPU modules or
+      CPU modules``). The wrapper is built with ``setdefault``, so explicit
+      config values still win.
+    * ``pin_memory`` is turned off (it needs an accelerator and warns every
+      time a loader iterator is created).
+
+    Everywhere: ``persistent_workers`` is turned off for loaders with
+    ``num_workers=0`` (``ValueError: persistent_workers option needs
+    num_workers > 0``, caused by the tools' dataloader defaults).
+    """
+    from mmengine.config import ConfigDict
+    on_cpu = not torch.cuda.is_available()
+    if on_cpu and launcher != 'none':
+        env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+        dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
+        if dist_cfg.get('backend', 'nccl') == 'nccl':
+            dist_cfg['backend'] = 'gloo'
+        wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+            type='MMDistributedDataParallel')
+        wrapper.setdefault('device_ids', None)
+        wrapper.setdefault('broadcast_buffers', False)
+        cfg.model_wrapper_cfg = wrapper
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if not loader:
+            continue
+        if on_cpu:
+            loader['pin_memory'] = False
+        if loader.get('num_workers', 0) == 0:
+            loader['persistent_workers'] = False
+
+
+def check_amp_supported() -> None:
+    """AmpOptimWrapper refuses the CPU with a bare assertion; say why."""
+    if not torch.cuda.is_available():
+        raise SystemExit(
+            'error: --amp needs a CUDA device (MMEngine\'s AmpOptimWrapper '
+            'is GPU-only) and none is available. Run without --amp on this '
+            'machine.')
+
+
+# --- E. gloo abort at the end of a distributed run -------------------------
+# A rank that exits while gloo still talks to the other one kills rank 0
+# with `terminate called without an active exception` (SIGABRT), flakily.
+# Synchronising and destroying the process group before exit removes it.
+
+
+def finalize_distributed() -> None:
+    import torch.distributed as torch_dist
+    from mmengine.dist import barrier, is_distributed
+    if is_distributed():
+        barrier()
+        torch_dist.destroy_process_group()
+
+
+def quiet_known_warnings() -> None:
+    """Silence upstream deprecation noise that no user action can fix."""
+    for message in (r'.*broadcast_buffers is deprecated.*',
+                    r'.*"FileClient" will be deprecated.*',
+                    r'.*"HardDiskBackend" is the alias.*',
+                    r'.*Fail to import ``MultiScaleDeformableAttention``.*'):
+        warnings.filterwarnings('ignore', message=message)

@@ -1,0 +1,182 @@
+import os.path as osp
+from typing import List, Optional
+
+from mmpretrain.datasets import BaseDataset
+from mmpretrain.registry import DATASETS
+
+from ..errors import UserInputError
+
+# Class counts of the Ultra-FGVC subsets (Yu et al., ICCV 2021); they match
+# every public loader. SoyAgeing is one set per growth stage (no R2).
+UFG_NUM_CLASSES = {
+    'Cotton80': 80,
+    'SoyLocal': 200,
+    'SoyGene': 1110,
+    'SoyGlobal': 1938,
+    'SoyAgeing': 198,
+    'SoyAgeing-R1': 198,
+    'SoyAgeing-R3': 198,
+    'SoyAgeing-R4': 198,
+    'SoyAgeing-R5': 198,
+    'SoyAgeing-R6': 198,
+}
+
+UFG_LAYOUT_HELP = """\
+Expected the Ultra-FGVC layout (one folder per subset or SoyAgeing stage):
+  <data_root>/
+  |-- images/          image files, named as in the annotation files
+  `-- anno/
+      |-- train.txt    one line per image: "<file name> <label>", labels 1..N
+      `-- test.txt
+The data is published on the Ultra-FGVC project page
+(https://maxwell.ict.griffith.edu.au/cvipl/UFG_dataset.html) and in the
+README of https://github.com/XiaohanYu-GU/Ultra-FGVC; see README.md,
+section "Data preparation"."""
+
+
+@DATASETS.register_module()
+class UFGDataset(BaseDataset):
+    """A subset of the Ultra-FGVC benchmark (Cotton80, SoyLocal, ...).
+
+    Reads ``<data_root>/anno/<split>.txt`` (lines ``<file> <label>``, labels
+    1-based as released) and maps labels to ``0 .. N-1``. Every problem with
+    the layout is reported as one :class:`UserInputError` that names the
+    file and shows the expected layout.
+
+    Args:
+        data_root (str): The subset folder (holds ``images/`` and ``anno/``).
+        split (str): ``'train'``, ``'test'`` or ``'val'``. Defaults to
+            ``'train'``.
+        subset (str, optional): One of :data:`UFG_NUM_CLASSES`; gives the
+            number of classes. Defaults to None.
+        num_classes (int, optional): Number of classes when ``subset`` is not
+            given (e.g. the demo data). One of the two is required.
+        label_base (int): The smallest label in the annotation files: 1 for
+            the released files, 0 for 0-based copies. Defaults to 1.
+        ann_file (str, optional): Annotation file relative to ``data_root``.
+            Defaults to ``anno/<split>.txt``.
+        data_prefix (str): Image folder relative to ``data_root``.
+            Defaults to ``'images'``.
+        check_images (bool): Check that every listed image exists.
+            Defaults to True.
+        **kwargs: Passed to :class:`mmpretrain.datasets.BaseDataset`.
+    """
+
+    SPLITS = ('train', 'test', 'val')
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 subset: Optional[str] = None,
+                 num_classes: Optional[int] = None,
+                 label_base: int = 1,
+                 ann_file: Optional[str] = None,
+                 data_prefix: str = 'images',
+                 check_images: bool = True,
+                 **kwargs):
+        if split not in self.SPLITS:
+            raise UserInputError(
+                f'UFGDataset: split={split!r} is not one of {self.SPLITS}.')
+        self.num_classes = self._resolve_num_classes(subset, num_classes)
+        if label_base not in (0, 1):
+            raise UserInputError(
+                f'UFGDataset: label_base={label_base!r} must be 0 or 1.')
+        self.split = split
+        self.subset = subset
+        self.label_base = label_base
+        self.check_images = check_images
+        if ann_file is None:
+            ann_file = osp.join('anno', f'{split}.txt')
+        kwargs.setdefault(
+            'classes', [str(i + label_base) for i in range(self.num_classes)])
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            **kwargs)
+
+    @staticmethod
+    def _resolve_num_classes(subset: Optional[str],
+                             num_classes: Optional[int]) -> int:
+        if subset is not None:
+            if subset not in UFG_NUM_CLASSES:
+                raise UserInputError(
+                    f'UFGDataset: unknown subset {subset!r}; expected one of '
+                    f'{sorted(UFG_NUM_CLASSES)}, or pass num_classes instead.')
+            known = UFG_NUM_CLASSES[subset]
+            if num_classes is not None and num_classes != known:
+                raise UserInputError(
+                    f'UFGDataset: subset {subset!r} has {known} classes but '
+                    f'num_classes={num_classes} was given.')
+            return known
+        if num_classes is None or num_classes < 1:
+            raise UserInputError(
+                'UFGDataset: give `subset` (one of '
+                f'{sorted(UFG_NUM_CLASSES)}) or a positive `num_classes`.')
+        return num_classes
+
+    def _fail(self, problem: str) -> None:
+        raise UserInputError(f'UFGDataset ({self.split} split): {problem}\n'
+                             f'{UFG_LAYOUT_HELP}')
+
+    def load_data_list(self) -> List[dict]:
+        if not osp.isdir(self.data_root):
+            self._fail(f'data root {self.data_root!r} does not exist.')
+        if not osp.isfile(self.ann_file):
+            self._fail(f'annotation file {self.ann_file!r} does not exist.')
+        if self.check_images and not osp.isdir(self.img_prefix):
+            self._fail(f'image folder {self.img_prefix!r} does not exist.')
+
+        data_list = []
+        missing = []
+        with open(self.ann_file) as f:
+            lines = f.read().splitlines()
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f'{self.ann_file}, line {line_no}'
+            fields = line.rsplit(maxsplit=1)
+            if len(fields) != 2:
+                self._fail(f'{where}: expected "<file name> <label>", got '
+                           f'{line!r}.')
+            filename, raw_label = fields
+            try:
+                label = int(raw_label)
+            except ValueError:
+                self._fail(f'{where}: label {raw_label!r} is not an integer.')
+            low, high = self.label_base, self.label_base + self.num_classes - 1
+            if not low <= label <= high:
+                hint = ''
+                if label == 0 and self.label_base == 1:
+                    hint = (' The file looks 0-based: set label_base=0 in the '
+                            'dataset config, or use the released 1-based '
+                            'files.')
+                elif label == high + 1 and self.label_base == 0:
+                    hint = (' The file looks 1-based: set label_base=1.')
+                else:
+                    hint = (f' The dataset is configured for '
+                            f'{self.num_classes} classes (subset='
+                            f'{self.subset!r}); check `subset` / '
+                            '`num_classes` and the model\'s head.')
+                self._fail(f'{where}: label {label} is outside {low}..{high}.'
+                           + hint)
+            img_path = osp.join(self.img_prefix, filename)
+            if self.check_images and not osp.isfile(img_path):
+                missing.append(f'{img_path} (listed in {where})')
+            data_list.append(
+                dict(img_path=img_path, gt_label=label - self.label_base))
+        if missing:
+            shown = '\n  '.join(missing[:5])
+            more = f'\n  ... and {len(missing) - 5} more' if len(
+                missing) > 5 else ''
+            self._fail(f'{len(missing)} image(s) named in the annotations are '
+                       f'missing:\n  {shown}{more}')
+        if not data_list:
+            self._fail(f'annotation file {self.ann_file!r} lists no images.')
+        return data_list
+
+    def extra_repr(self) -> List[str]:
+        return [
+            f'Subset: \t{self.subset}', f'Split: \t{self.split}',
+            f'Root: \t{self.data_root}'
+        ]

@@ -1,0 +1,65 @@
+"""What the plugin's ``tools/train.py`` and ``tools/test.py`` share."""
+import functools
+import os.path as osp
+import sys
+from typing import Callable
+
+from mmengine.config import ConfigDict
+
+from ..compat import adapt_cfg_to_device, check_amp_supported
+from ..errors import UserInputError
+
+
+def set_work_dir(cfg, work_dir, config_path: str) -> None:
+    """CLI > value in the config > ``./work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def apply_dataloader_defaults(cfg, fields, defaults: dict, no_pin_memory: bool,
+                              no_persistent_workers: bool = False) -> None:
+    """Merge the stock tools' dataloader defaults (config values win)."""
+    for field in fields:
+        if cfg.get(field, None) is None:
+            continue
+        loader = ConfigDict(defaults)
+        loader.update(cfg[field])
+        if no_pin_memory:
+            loader['pin_memory'] = False
+        if no_persistent_workers and 'persistent_workers' in loader:
+            loader['persistent_workers'] = False
+        cfg[field] = loader
+
+
+def finish_cfg(cfg, args) -> None:
+    """Device adaptation and AMP check, after every other CLI merge."""
+    if getattr(args, 'amp', False):
+        check_amp_supported()
+    adapt_cfg_to_device(cfg, args.launcher)
+
+
+def report_user_errors(main: Callable) -> Callable:
+    """Print a :class:`UserInputError` as a message, not a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(*args, **kwargs):
+        try:
+            return main(*args, **kwargs)
+        except UserInputError as e:
+            print(f'error: {e}', file=sys.stderr)
+            sys.exit(2)
+
+    return wrapper
+
+
+def final_metrics(runner) -> dict:
+    """The last validation metrics the runner logged (``val/...``)."""
+    scalars = runner.message_hub.log_scalars
+    return {
+        key[len('val/'):]: buffer.current()
+        for key, buffer in scalars.items() if key.startswith('val/')
+        and not key.startswith('val/time') and key != 'val/data_time'
+    }
