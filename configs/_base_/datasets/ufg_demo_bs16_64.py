@@ -1,7 +1,8 @@
 # The generated demo set (created on first use under data/ufg_demo), read as
 # a UFG subset. The pipeline is the UFG protocol scaled to 72 px images:
 # train Resize 72 -> rotation in [-15, 15] deg -> RandomCrop 64 -> flip;
-# test Resize 64.
+# test Resize 72 -> CenterCrop 64 (same pixel scale as training: the class
+# lives in a 15 px glyph, so a test-time rescale would change it).
 dataset_type = 'UFGDemoDataset'
 data_root = 'data/ufg_demo'
 
@@ -25,7 +26,8 @@ train_pipeline = [
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(64, 64)),
+    dict(type='Resize', scale=(72, 72)),
+    dict(type='CenterCrop', crop_size=64),
     dict(type='PackInputs'),
 ]
 

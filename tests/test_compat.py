@@ -1,0 +1,167 @@
+"""Each stack fix in csdnet_mm.compat: the upstream failure, then the fix.
+
+The "without" halves run in a fresh interpreter that does not import the
+plugin, so they show the problem the fix exists for on this stack.
+"""
+import importlib.util
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import PYTHON, run_tool
+
+
+def _python(code: str, cwd):
+    return run_tool([PYTHON, '-c', textwrap.dedent(code)], cwd=cwd)
+
+
+# --- A: mmpretrain:: bases ------------------------------------------------
+
+MMPRETRAIN_BASE_CFG = textwrap.dedent("""
+    _base_ = 'mmpretrain::resnet/resnet18_8xb32_in1k.py'
+    model = dict(head=dict(num_classes=7))
+""")
+
+
+def test_mmpretrain_base_needs_fix_without_pkg_resources(tmp_path):
+    if importlib.util.find_spec('pkg_resources') is not None:
+        pytest.skip('pkg_resources is installed: upstream path works here')
+    (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
+    result = _python("""
+        from mmengine.config import Config
+        Config.fromfile('cfg.py')
+    """, tmp_path)
+    assert result.returncode != 0
+    assert "No module named 'pkg_resources'" in result.stderr
+
+
+def test_mmpretrain_base_resolves_with_plugin(tmp_path):
+    (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
+    result = _python("""
+        import csdnet_mm
+        from mmengine.config import Config
+        cfg = Config.fromfile('cfg.py')
+        print(cfg.model.backbone.depth, cfg.model.head.num_classes)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['18', '7']
+
+
+def test_installed_path_helpers():
+    from csdnet_mm import compat
+    assert compat.is_installed('mmpretrain')
+    assert not compat.is_installed('surely_not_a_package_xyz')
+    path = compat.get_installed_path('mmpretrain')
+    assert path.endswith('mmpretrain')
+    assert importlib.util.find_spec('mmpretrain').origin.startswith(path)
+
+
+# --- B: weights-only checkpoint loading ----------------------------------
+
+def _save_full_style_checkpoint(path):
+    """What a resume checkpoint holds beyond tensors (message hub, numpy)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    torch.save(
+        dict(
+            meta=dict(seed=np.int64(3), lr=np.float64(0.1),
+                      hist=np.arange(3)),
+            message_hub=dict(log_scalars={'train/loss': buffer}),
+            state_dict={'w': torch.ones(2)}), path)
+
+
+def test_full_checkpoint_fails_without_fix(tmp_path):
+    _save_full_style_checkpoint(tmp_path / 'ckpt.pth')
+    result = _python("""
+        import torch
+        torch.load('ckpt.pth')
+    """, tmp_path)
+    assert result.returncode != 0
+    assert 'Weights only load failed' in result.stderr
+
+
+def test_full_checkpoint_loads_with_weights_only_kept_on(tmp_path):
+    _save_full_style_checkpoint(tmp_path / 'ckpt.pth')
+    result = _python("""
+        import csdnet_mm, torch
+        from mmengine.runner.checkpoint import _load_checkpoint
+        ckpt = torch.load('ckpt.pth')          # weights_only default (True)
+        assert ckpt['meta']['seed'] == 3
+        _load_checkpoint('ckpt.pth', map_location='cpu')
+
+        class NotAllowed:
+            pass
+        torch.save({'x': NotAllowed()}, 'evil.pth')
+        try:
+            torch.load('evil.pth')
+        except Exception as e:
+            print('still protected:', type(e).__name__)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'still protected: UnpicklingError' in result.stdout
+
+
+# --- C: torch.cuda.set_device on a machine without CUDA ------------------
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_set_device_is_noop_without_cuda(tmp_path):
+    plain = _python('import torch; torch.cuda.set_device(0)', tmp_path)
+    assert plain.returncode != 0
+    fixed = _python('import csdnet_mm, torch; torch.cuda.set_device(0)',
+                    tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+
+
+# --- D / H: config adaptation by the tools -------------------------------
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_adapt_cfg_to_device_cpu_distributed():
+    from mmengine.config import Config
+
+    from csdnet_mm.compat import adapt_cfg_to_device
+    cfg = Config(
+        dict(env_cfg=dict(dist_cfg=dict(backend='nccl')),
+             train_dataloader=dict(num_workers=0, persistent_workers=True,
+                                   pin_memory=True),
+             val_dataloader=dict(num_workers=2, persistent_workers=True)))
+    adapt_cfg_to_device(cfg, launcher='pytorch')
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.model_wrapper_cfg.device_ids is None
+    assert cfg.model_wrapper_cfg.type == 'MMDistributedDataParallel'
+    assert cfg.train_dataloader.persistent_workers is False
+    assert cfg.train_dataloader.pin_memory is False
+    assert cfg.val_dataloader.persistent_workers is True
+
+
+def test_adapt_cfg_keeps_explicit_wrapper_values():
+    from mmengine.config import Config
+
+    from csdnet_mm.compat import adapt_cfg_to_device
+    cfg = Config(dict(model_wrapper_cfg=dict(
+        type='MMDistributedDataParallel', find_unused_parameters=True)))
+    adapt_cfg_to_device(cfg, launcher='none')
+    assert cfg.model_wrapper_cfg.find_unused_parameters is True
+
+
+# --- G: numpy >= 2.4 and MMPretrain's retrieval metrics ------------------
+
+def test_retrieval_metrics_work_with_in1d_alias():
+    import csdnet_mm  # noqa: F401
+    from mmpretrain.evaluation.metrics import (RetrievalAveragePrecision,
+                                               RetrievalRecall)
+    pred = torch.tensor([[0.9, 0.1, 0.5], [0.2, 0.8, 0.3]])
+    target = torch.tensor([[1, 0, 0], [0, 0, 1]])  # relevant items
+    recall = RetrievalRecall.calculate(pred, target, topk=(1, 2))
+    assert [float(r) for r in recall] == [50.0, 100.0]
+    ap = RetrievalAveragePrecision.calculate(pred, target, topk=3)
+    assert float(ap) == pytest.approx(75.0)
+
+
+def test_in1d_alias_matches_isin():
+    import csdnet_mm  # noqa: F401
+    a, b = np.array([[1, 5], [2, 9]]), np.array([5, 2])
+    assert np.in1d(a, b).tolist() == [False, True, True, False]
+    assert np.in1d(a, b, invert=True).tolist() == [True, False, False, True]
