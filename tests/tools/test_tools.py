@@ -104,3 +104,35 @@ def test_dist_train_two_processes_gloo(tmp_path, demo_root):
     assert 'terminate called' not in log
     assert 'Final validation metrics' in result.stdout
     assert glob.glob(osp.join(tmp_path, 'iter_4.pth'))
+
+
+def test_baseline_config_trains_on_ufg_layout(tmp_path):
+    """configs/baselines/resnet50_cotton80.py on a UFG-layout folder (random
+    init, since no weights can be downloaded): one epoch of one batch."""
+    import cv2
+    import numpy as np
+    root = tmp_path / 'Cotton80'
+    (root / 'images').mkdir(parents=True)
+    (root / 'anno').mkdir()
+    rng = np.random.default_rng(0)
+    for split, labels in (('train', [1, 20, 40, 80] * 2), ('test', [5, 80])):
+        lines = []
+        for i, label in enumerate(labels):
+            name = f'{split}_{i}.jpg'
+            cv2.imwrite(str(root / 'images' / name),
+                        rng.integers(0, 255, (450, 460, 3), dtype=np.uint8))
+            lines.append(f'{name} {label}')
+        (root / 'anno' / f'{split}.txt').write_text('\n'.join(lines) + '\n')
+    result = run_tool([
+        PYTHON, 'tools/train.py', 'configs/baselines/resnet50_cotton80.py',
+        '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        'model.backbone.init_cfg=None', 'train_cfg.max_epochs=1',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0',
+        f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}'
+    ])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Epoch(train) [1][1/1]' in (result.stdout + result.stderr)
+    assert 'accuracy/top1' in result.stdout
