@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/resnet18_cifar_w32.py',
     '../_base_/datasets/ufg_demo_bs16_64.py',
-    '../_base_/schedules/demo_adamw_60e.py',
+    '../_base_/schedules/demo_adamw_30e.py',
     '../_base_/default_runtime.py',
 ]
 

@@ -26,7 +26,7 @@ import numpy as np
 DEMO_VERSION = 1
 DEFAULT_DEMO_ROOT = 'data/ufg_demo'
 DEFAULT_DEMO_SPEC = dict(
-    num_classes=10, train_per_class=16, test_per_class=10, image_size=72,
+    num_classes=10, train_per_class=32, test_per_class=10, image_size=72,
     cell_px=3, seed=0)
 
 _GLYPH_SIDE = 5
@@ -112,8 +112,8 @@ def _render(glyph: np.ndarray, size: int, cell_px: int,
 
 def generate_demo_ufg(root: str,
                       num_classes: int = 10,
-                      train_per_class: int = 8,
-                      test_per_class: int = 8,
+                      train_per_class: int = 32,
+                      test_per_class: int = 10,
                       image_size: int = 72,
                       cell_px: int = 3,
                       seed: int = 0) -> str:

@@ -55,7 +55,7 @@ def _load(root, split, blur_factor):
     return torch.from_numpy(np.stack(xs)), torch.tensor(ys)
 
 
-def _train_and_score(root, blur_factor, epochs=12):
+def _train_and_score(root, blur_factor, epochs=8):
     torch.manual_seed(0)
     x_train, y_train = _load(root, 'train', blur_factor)
     x_test, y_test = _load(root, 'test', blur_factor)
