@@ -1,1 +1,3 @@
+from .ssdt_loss import SSDTLoss
 
+__all__ = ['SSDTLoss']
