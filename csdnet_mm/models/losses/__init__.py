@@ -1,3 +1,4 @@
+from .queue_contrastive_loss import QueueContrastiveLoss
 from .ssdt_loss import SSDTLoss
 
-__all__ = ['SSDTLoss']
+__all__ = ['QueueContrastiveLoss', 'SSDTLoss']
