@@ -1,1 +1,3 @@
+from .memory_queue_neck import MemoryQueueNeck
 
+__all__ = ['MemoryQueueNeck']

@@ -1,1 +1,3 @@
+from .gather import gather_padded
 
+__all__ = ['gather_padded']
