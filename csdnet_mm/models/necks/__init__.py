@@ -1,3 +1,4 @@
 from .memory_queue_neck import MemoryQueueNeck
+from .ssdp import SSDP
 
-__all__ = ['MemoryQueueNeck']
+__all__ = ['MemoryQueueNeck', 'SSDP']

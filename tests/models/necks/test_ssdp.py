@@ -1,0 +1,139 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.models.necks import SSDP
+
+
+def _pattern_with_peak(b=1, h=8, w=8, rows=(2, 4), cols=(5, 7)):
+    p = torch.zeros(b, 1, h, w)
+    p[:, :, rows[0]:rows[1], cols[0]:cols[1]] = 1.0
+    return p
+
+
+def test_default_parameter_count_matches_spec():
+    # csdnet-method.md §3.1: 467,712 for C = 2048, k = 3, r = 16, C_b = 64,
+    # plus the scalar bias.
+    assert sum(p.numel() for p in SSDP(2048).parameters()) == 467_713
+
+
+def test_dynamic_kernel_equals_per_image_convolution():
+    torch.manual_seed(0)
+    ssdp = SSDP(32, reduce_channels=8, hidden_ratio=4)
+    x = torch.randn(3, 32, 6, 6)
+    batched = ssdp.pattern_map(x)
+    reduced = ssdp.reduce(x)
+    kernels = ssdp.kernel_generator(x.mean(dim=(2, 3))).view(3, 8, 3, 3)
+    for i in range(3):
+        single = F.conv2d(reduced[i:i + 1], kernels[i:i + 1], padding=1)
+        torch.testing.assert_close(
+            batched[i:i + 1], single * ssdp.scale + ssdp.pattern_bias)
+
+
+def test_mask_box_from_constructed_pattern():
+    ssdp = SSDP(4, min_box_frac=0.0)
+    p = _pattern_with_peak()  # rows 2..3, cols 5..6 of an 8x8 map
+    mask = ssdp.make_mask(p, (8, 8))
+    assert mask[0].nonzero().tolist() == [[r, c] for r in (2, 3)
+                                          for c in (5, 6)]
+    boxes = ssdp.mask_to_boxes(mask)
+    assert boxes[0].tolist() == [5.0, 2.0, 7.0, 4.0]  # x0, y0, x1, y1
+
+
+def test_box_grows_to_min_side_and_stays_inside():
+    ssdp = SSDP(4, min_box_frac=0.5, box_padding=0.0)
+    mask = torch.zeros(1, 8, 8, dtype=torch.bool)
+    mask[0, 0, 7] = True  # a corner pixel
+    assert ssdp.mask_to_boxes(mask)[0].tolist() == [4.0, 0.0, 8.0, 4.0]
+
+
+def test_crop_zoom_view_is_the_resized_box():
+    ssdp = SSDP(4, min_box_frac=0.0)
+    images = torch.arange(64, dtype=torch.float32).view(1, 1, 8, 8)
+    images = images.repeat(1, 3, 1, 1)
+    p = _pattern_with_peak(rows=(0, 4), cols=(4, 8))  # top-right quarter
+    view, stats = ssdp.make_view(images, p)
+    expected = F.interpolate(
+        images[:, :, 0:4, 4:8], size=(8, 8), mode='bilinear',
+        align_corners=False)
+    # Same sampling points; only the outermost output pixels differ (the
+    # affine crop blends in the neighbouring pixel, resizing a cut-out
+    # clamps at its edge).
+    torch.testing.assert_close(view[..., 1:-1, 1:-1],
+                               expected[..., 1:-1, 1:-1])
+    assert stats['box_area'].item() == pytest.approx(0.25)
+    assert stats['ssdp_degenerate'].item() == 0
+
+
+def test_keep_and_erase_views():
+    images = torch.randn(1, 3, 8, 8)
+    p = _pattern_with_peak()
+    mask = SSDP(4).make_mask(p, (8, 8))[:, None]
+    keep, _ = SSDP(4, view_mode='keep').make_view(images, p)
+    erase, _ = SSDP(4, view_mode='erase').make_view(images, p)
+    torch.testing.assert_close(keep, images * mask)
+    torch.testing.assert_close(erase, images * ~mask)
+
+
+def test_degenerate_masks_give_identity_view():
+    images = torch.randn(2, 3, 8, 8)
+    p = torch.zeros(2, 1, 4, 4)  # constant map: no pattern
+    for mode in SSDP.VIEW_MODES:
+        view, stats = SSDP(4, view_mode=mode).make_view(images, p)
+        torch.testing.assert_close(view, images)
+        assert stats['ssdp_degenerate'].item() == 1.0
+
+
+def test_thresholds():
+    p = torch.linspace(0, 1, 16).view(1, 1, 4, 4)
+    fixed = SSDP(4, threshold='fixed', fixed_threshold=0.7).make_mask(
+        p, (4, 4))
+    assert fixed.sum().item() == int((p >= 0.7 - 1e-6).sum())
+    torch.manual_seed(0)
+    rnd = SSDP(4, threshold='random', random_threshold=(0.4, 0.6))
+    area = rnd.make_mask(p, (4, 4)).float().mean().item()
+    assert 0.4 - 1 / 16 <= area <= 0.6 + 1 / 16
+
+
+def test_gradient_reaches_kernel_only_through_reweighting():
+    ssdp = SSDP(16, reduce_channels=4, hidden_ratio=4)
+    x = torch.randn(2, 16, 5, 5, requires_grad=True)
+    feats, p = ssdp.forward_with_pattern((x, ))
+    images = torch.randn(2, 3, 20, 20, requires_grad=True)
+    view, _ = ssdp.make_view(images, p)
+    assert not view.requires_grad  # the view carries no gradient back
+    feats.sum().backward()
+    assert ssdp.kernel_generator[0].weight.grad.abs().sum() > 0
+    assert feats.shape == (2, 16)
+
+
+def test_residual_reweight_and_per_location_kernel():
+    x = torch.randn(2, 16, 5, 5)
+    residual = SSDP(16, reweight='residual', pool=False)
+    out = residual((x, ))[0]
+    ratio = out / x
+    assert ((ratio >= 1) & (ratio <= 2)).all()
+    per_loc = SSDP(16, kernel_type='per_location', kernel_size=5)
+    assert per_loc((x, ))[0].shape == (2, 16)
+
+
+def test_bad_options_are_named():
+    for kwargs, name in ((dict(view_mode='crop'), 'view_mode'),
+                         (dict(threshold='avg'), 'threshold'),
+                         (dict(reweight='sum'), 'reweight'),
+                         (dict(kernel_type='static'), 'kernel_type'),
+                         (dict(kernel_size=4), 'kernel_size'),
+                         (dict(random_threshold=(0.7, 0.2)),
+                          'random_threshold')):
+        with pytest.raises(UserInputError, match=name):
+            SSDP(8, **kwargs)
+
+
+def test_bf16_autocast_mask_is_computed():
+    ssdp = SSDP(16, reduce_channels=4, hidden_ratio=4)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        feats, p = ssdp.forward_with_pattern((torch.randn(2, 16, 5, 5), ))
+        view, stats = ssdp.make_view(torch.randn(2, 3, 20, 20), p)
+    assert view.shape == (2, 3, 20, 20)
+    assert torch.isfinite(stats['mask_area'])
