@@ -7,3 +7,11 @@ class UserInputError(ValueError):
     The plugin's tools print the message without a traceback and exit with
     status 2.
     """
+
+
+def check_choice(owner: str, name: str, value, choices) -> None:
+    """Raise a :class:`UserInputError` naming the option if ``value`` is not
+    one of ``choices`` (e.g. a typo in a mode name in a config)."""
+    if value not in choices:
+        raise UserInputError(
+            f'{owner}: {name}={value!r} is not one of {tuple(choices)}.')

@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError
+from ...errors import check_choice
 
 
 @MODELS.register_module()
@@ -35,10 +35,8 @@ class QueueContrastiveLoss(nn.Module):
                  reduction: str = 'pairs',
                  loss_weight: float = 1.0):
         super().__init__()
-        if reduction not in self.REDUCTIONS:
-            raise UserInputError(
-                f'QueueContrastiveLoss: reduction={reduction!r} is not one '
-                f'of {self.REDUCTIONS}.')
+        check_choice('QueueContrastiveLoss', 'reduction', reduction,
+                     self.REDUCTIONS)
         self.margin = margin
         self.use_batch = use_batch
         self.reduction = reduction

@@ -3,7 +3,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError
+from ...errors import UserInputError, check_choice
 
 
 @MODELS.register_module()
@@ -29,10 +29,7 @@ class SSDTLoss(nn.Module):
                  direction: str = 'aug_to_raw',
                  loss_weight: float = 1.0):
         super().__init__()
-        if direction not in self.DIRECTIONS:
-            raise UserInputError(
-                f'SSDTLoss: direction={direction!r} is not one of '
-                f'{self.DIRECTIONS}.')
+        check_choice('SSDTLoss', 'direction', direction, self.DIRECTIONS)
         if temperature <= 0:
             raise UserInputError(
                 f'SSDTLoss: temperature={temperature} must be positive.')

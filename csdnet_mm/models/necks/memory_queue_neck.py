@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError
+from ...errors import UserInputError, check_choice
 from ..utils import gather_padded
 
 
@@ -43,10 +43,8 @@ class MemoryQueueNeck(BaseModule):
                  hidden_channels: int = 512,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if proj_type not in self.PROJ_TYPES:
-            raise UserInputError(
-                f'MemoryQueueNeck: proj_type={proj_type!r} is not one of '
-                f'{self.PROJ_TYPES}.')
+        check_choice('MemoryQueueNeck', 'proj_type', proj_type,
+                     self.PROJ_TYPES)
         if queue_len < 1:
             raise UserInputError(
                 f'MemoryQueueNeck: queue_len={queue_len} must be >= 1.')

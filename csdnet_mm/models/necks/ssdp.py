@@ -1,5 +1,5 @@
 import math
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -7,13 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError
-
-
-def _check_choice(name: str, value, choices: Sequence) -> None:
-    if value not in choices:
-        raise UserInputError(
-            f'SSDP: {name}={value!r} is not one of {tuple(choices)}.')
+from ...errors import UserInputError, check_choice
 
 
 @MODELS.register_module()
@@ -80,10 +74,10 @@ class SSDP(BaseModule):
                  pool: bool = True,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        _check_choice('kernel_type', kernel_type, self.KERNEL_TYPES)
-        _check_choice('reweight', reweight, self.REWEIGHTS)
-        _check_choice('threshold', threshold, self.THRESHOLDS)
-        _check_choice('view_mode', view_mode, self.VIEW_MODES)
+        check_choice('SSDP', 'kernel_type', kernel_type, self.KERNEL_TYPES)
+        check_choice('SSDP', 'reweight', reweight, self.REWEIGHTS)
+        check_choice('SSDP', 'threshold', threshold, self.THRESHOLDS)
+        check_choice('SSDP', 'view_mode', view_mode, self.VIEW_MODES)
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise UserInputError(
                 f'SSDP: kernel_size={kernel_size} must be a positive odd '
