@@ -110,13 +110,14 @@ def _render(glyph: np.ndarray, size: int, cell_px: int,
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def generate_demo_ufg(root: str,
-                      num_classes: int = 10,
-                      train_per_class: int = 32,
-                      test_per_class: int = 10,
-                      image_size: int = 72,
-                      cell_px: int = 3,
-                      seed: int = 0) -> str:
+def generate_demo_ufg(
+        root: str,
+        num_classes: int = DEFAULT_DEMO_SPEC['num_classes'],
+        train_per_class: int = DEFAULT_DEMO_SPEC['train_per_class'],
+        test_per_class: int = DEFAULT_DEMO_SPEC['test_per_class'],
+        image_size: int = DEFAULT_DEMO_SPEC['image_size'],
+        cell_px: int = DEFAULT_DEMO_SPEC['cell_px'],
+        seed: int = DEFAULT_DEMO_SPEC['seed']) -> str:
     """Write the demo set to ``root`` (atomically) and return ``root``."""
     spec = dict(num_classes=num_classes, train_per_class=train_per_class,
                 test_per_class=test_per_class, image_size=image_size,

@@ -128,10 +128,7 @@ def test_baseline_config_trains_on_ufg_layout(tmp_path):
         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
         'model.backbone.init_cfg=None', 'train_cfg.max_epochs=1',
         'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-        'test_dataloader.num_workers=0',
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}'
+        'test_dataloader.num_workers=0', *_data_opts(root)
     ])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Epoch(train) [1][1/1]' in (result.stdout + result.stderr)
