@@ -9,6 +9,7 @@ import torch
 from conftest import PYTHON, REPO_ROOT, run_tool
 
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
+TINY_CSDNET = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_csdnet_demo.py')
 
 
 def _data_opts(demo_root):
@@ -19,34 +20,52 @@ def _data_opts(demo_root):
     ]
 
 
-def _train(work_dir, demo_root, *extra):
+def _train(work_dir, demo_root, *extra, config=TINY):
     return run_tool([
-        PYTHON, 'tools/train.py', TINY, '--work-dir', str(work_dir),
+        PYTHON, 'tools/train.py', config, '--work-dir', str(work_dir),
         *extra, '--cfg-options', *_data_opts(demo_root)
     ])
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory, demo_root):
+@pytest.fixture(scope='module', params=[TINY, TINY_CSDNET],
+                ids=['image_classifier', 'csdnet'])
+def trained(request, tmp_path_factory, demo_root):
     work_dir = tmp_path_factory.mktemp('train')
-    result = _train(work_dir, demo_root)
+    result = _train(work_dir, demo_root, config=request.param)
     assert result.returncode == 0, result.stderr[-3000:]
-    return work_dir, result
+    return work_dir, result, request.param
 
 
 def test_train_runs_and_prints_final_accuracy(trained):
-    work_dir, result = trained
+    work_dir, result, _ = trained
     assert 'Final validation metrics' in result.stdout
     assert 'accuracy/top1' in result.stdout
     for it in (2, 4):
         assert osp.isfile(osp.join(work_dir, f'iter_{it}.pth'))
 
 
+@pytest.mark.parametrize('trained', [TINY_CSDNET], ids=['csdnet'],
+                         indirect=True)
+def test_csdnet_logs_its_terms_and_draws_ssdp_grids(trained):
+    work_dir, result, _ = trained
+    log = result.stdout + result.stderr
+    for key in ('loss_cls_aug', 'loss_qc', 'loss_ssdt', 'queue_fill',
+                'mask_area', 'box_area', 'ssdp_scale'):
+        assert f'{key}: ' in log, key
+    grids = sorted(glob.glob(
+        osp.join(work_dir, '*', 'vis_data', 'vis_image', 'ssdp_*.png')))
+    assert [osp.basename(g) for g in grids] == ['ssdp_2.png', 'ssdp_4.png']
+    import cv2
+    grid = cv2.imread(grids[0])
+    # Four 64 px columns (raw, pattern, mask, view) of 4 images, 2 px gaps.
+    assert grid.shape == (4 * 64 + 3 * 2, 4 * 64 + 3 * 2, 3)
+
+
 def test_test_tool_on_checkpoint(trained, demo_root, tmp_path):
-    work_dir, _ = trained
+    work_dir, _, config = trained
     out = tmp_path / 'metrics.pkl'
     result = run_tool([
-        PYTHON, 'tools/test.py', TINY,
+        PYTHON, 'tools/test.py', config,
         osp.join(work_dir, 'iter_4.pth'), '--work-dir', str(tmp_path),
         '--out', str(out), '--out-item', 'metrics', '--cfg-options',
         *_data_opts(demo_root)
@@ -58,14 +77,16 @@ def test_test_tool_on_checkpoint(trained, demo_root, tmp_path):
 
 
 def test_resume_continues_at_next_iteration(trained, demo_root, tmp_path):
-    work_dir, _ = trained
+    work_dir, _, config = trained
     ckpt = osp.join(work_dir, 'iter_2.pth')
-    result = _train(tmp_path, demo_root, '--resume', ckpt)
+    result = _train(tmp_path, demo_root, '--resume', ckpt, config=config)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert 'resumed epoch: 0, iter: 2' in log
     assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
 
+    # Same weights and buffers (for CSDNet: the memory queue, which wraps
+    # around within these 4 iterations) as the uninterrupted run.
     # Same optimizer state: the resumed run starts from the saved moments.
     # (Weights-only loading stays on: the plugin allow-lists what it needs.)
     import csdnet_mm  # noqa: F401
@@ -94,9 +115,11 @@ def test_missing_data_gives_clear_error_not_traceback(tmp_path):
     assert 'anno/' in result.stderr and 'Ultra-FGVC' in result.stderr
 
 
-def test_dist_train_two_processes_gloo(tmp_path, demo_root):
+@pytest.mark.parametrize('config', [TINY, TINY_CSDNET],
+                         ids=['image_classifier', 'csdnet'])
+def test_dist_train_two_processes_gloo(tmp_path, demo_root, config):
     result = run_tool(
-        ['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir',
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir',
          str(tmp_path), '--cfg-options', *_data_opts(demo_root)],
         env=dict(PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -106,9 +129,12 @@ def test_dist_train_two_processes_gloo(tmp_path, demo_root):
     assert glob.glob(osp.join(tmp_path, 'iter_4.pth'))
 
 
-def test_baseline_config_trains_on_ufg_layout(tmp_path):
-    """configs/baselines/resnet50_cotton80.py on a UFG-layout folder (random
-    init, since no weights can be downloaded): one epoch of one batch."""
+@pytest.mark.parametrize(
+    'config',
+    ['configs/baselines/resnet50_cotton80.py', 'configs/csdnet_r50_cotton80.py'])
+def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
+    """The real Cotton80 configs on a UFG-layout folder (random init, since
+    no weights can be downloaded): one epoch of one batch of 8 at 384 px."""
     import cv2
     import numpy as np
     root = tmp_path / 'Cotton80'
@@ -124,7 +150,7 @@ def test_baseline_config_trains_on_ufg_layout(tmp_path):
             lines.append(f'{name} {label}')
         (root / 'anno' / f'{split}.txt').write_text('\n'.join(lines) + '\n')
     result = run_tool([
-        PYTHON, 'tools/train.py', 'configs/baselines/resnet50_cotton80.py',
+        PYTHON, 'tools/train.py', config,
         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
         'model.backbone.init_cfg=None', 'train_cfg.max_epochs=1',
         'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',

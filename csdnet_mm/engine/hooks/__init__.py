@@ -1,1 +1,3 @@
+from .ssdp_hook import SSDPHook
 
+__all__ = ['SSDPHook']

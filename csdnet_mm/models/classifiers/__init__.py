@@ -1,1 +1,3 @@
+from .csdnet import CSDNet
 
+__all__ = ['CSDNet']

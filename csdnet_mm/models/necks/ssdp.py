@@ -207,9 +207,12 @@ class SSDP(BaseModule):
         return torch.stack([x0, y0, x1, y1], dim=1)
 
     @torch.no_grad()
-    def make_view(self, images: torch.Tensor,
-                  p: torch.Tensor) -> Tuple[torch.Tensor, Dict]:
-        """The augmented view I' of a normalised batch and its statistics.
+    def make_view(self,
+                  images: torch.Tensor,
+                  p: torch.Tensor,
+                  return_mask: bool = False) -> Tuple:
+        """The augmented view I' of a normalised batch and its statistics
+        (and the Eq. 1 mask it came from, with ``return_mask``).
 
         Degenerate masks (empty or full) give the identity view.
         """
@@ -241,4 +244,6 @@ class SSDP(BaseModule):
             stats['box_area'] = torch.where(degenerate, 1.0,
                                             box_area).mean()
         view = torch.where(keep_raw, images, view)
+        if return_mask:
+            return view, stats, mask
         return view, stats

@@ -1,0 +1,157 @@
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib import colormaps
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+from ...errors import UserInputError
+
+
+@HOOKS.register_module()
+class SSDPHook(Hook):
+    """Drives CSDNet's SSDP augmentation during training.
+
+    Before ``start`` the model trains on the raw view only and alpha / beta
+    are scaled by 0 (the memory queue still fills); from ``start`` on the
+    augmented view is made every iteration and alpha / beta rise linearly
+    to their configured values over ``ramp``. Every schedule value is
+    recomputed from ``runner.iter`` before each iteration, so a resumed run
+    continues exactly. Every ``vis_interval`` iterations a grid -- raw
+    image, pattern map, mask, augmented view, one row per image -- goes to
+    ``runner.visualizer.add_image``, i.e. to every configured vis backend
+    (local files, TensorBoard, ...).
+
+    Args:
+        start (int): When SSDP starts, in ``by_epoch`` units. Defaults to 0.
+        ramp (int): Length of the linear alpha / beta ramp after ``start``,
+            in ``by_epoch`` units; 0 = full weight at once. Defaults to 0.
+        by_epoch (bool): ``start`` and ``ramp`` count epochs (converted with
+            the train dataloader's length) instead of iterations.
+            Defaults to False.
+        vis_interval (int): Draw a grid every this many iterations; 0 turns
+            drawing off. Defaults to 100.
+        vis_images (int): Images (rows) per grid. Defaults to 4.
+        vis_name (str): Image name in the vis backends. Defaults to 'ssdp'.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 start: int = 0,
+                 ramp: int = 0,
+                 by_epoch: bool = False,
+                 vis_interval: int = 100,
+                 vis_images: int = 4,
+                 vis_name: str = 'ssdp'):
+        if start < 0 or ramp < 0 or vis_interval < 0 or vis_images < 1:
+            raise UserInputError(
+                f'SSDPHook: start={start}, ramp={ramp} and '
+                f'vis_interval={vis_interval} must be >= 0 and '
+                f'vis_images={vis_images} >= 1.')
+        self.start = start
+        self.ramp = ramp
+        self.by_epoch = by_epoch
+        self.vis_interval = vis_interval
+        self.vis_images = vis_images
+        self.vis_name = vis_name
+
+    @staticmethod
+    def _model(runner):
+        model = runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    def before_train(self, runner) -> None:
+        if not hasattr(self._model(runner), 'ssdp_active'):
+            raise UserInputError(
+                'SSDPHook drives a CSDNet model, but the config builds '
+                f'{type(self._model(runner)).__name__}. Use '
+                "model=dict(type='CSDNet', ...) or remove SSDPHook from "
+                'custom_hooks.')
+
+    def _in_iters(self, runner, value: int) -> int:
+        if self.by_epoch:
+            return value * len(runner.train_dataloader)
+        return value
+
+    def schedule(self, runner) -> dict:
+        """SSDP switch and alpha / beta scale at the current iteration."""
+        start = self._in_iters(runner, self.start)
+        ramp = self._in_iters(runner, self.ramp)
+        done = runner.iter - start
+        if done < 0:
+            scale = 0.0
+        elif ramp == 0:
+            scale = 1.0
+        else:
+            scale = min(1.0, (done + 1) / ramp)
+        return dict(ssdp_active=done >= 0, scale=scale)
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch: Optional[dict] = None) -> None:
+        model = self._model(runner)
+        state = self.schedule(runner)
+        model.ssdp_active = state['ssdp_active']
+        model.qc_scale = model.ssdt_scale = state['scale']
+        model.keep_visuals = (
+            self.vis_interval > 0 and state['ssdp_active']
+            and is_main_process()
+            and self.every_n_train_iters(runner, self.vis_interval))
+        runner.message_hub.update_scalar('train/ssdp_scale', state['scale'])
+
+    def after_train_iter(self, runner, batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        model = self._model(runner)
+        visuals = model.last_visuals
+        model.keep_visuals = False
+        model.last_visuals = None
+        if visuals is not None:
+            grid = self.draw_grid(visuals, model.data_preprocessor)
+            runner.visualizer.add_image(
+                self.vis_name, grid, step=runner.iter + 1)
+
+    def draw_grid(self, visuals: dict, data_preprocessor) -> np.ndarray:
+        """RGB uint8 grid (rows: images; columns: raw, pattern map, mask,
+        augmented view)."""
+        count = min(self.vis_images, len(visuals['images']))
+        images = self._to_rgb(visuals['images'][:count], data_preprocessor)
+        views = self._to_rgb(visuals['view'][:count], data_preprocessor)
+        size = images.shape[1:3]
+        pattern = visuals['pattern'][:count].float()
+        low = pattern.flatten(1).min(1).values.view(-1, 1, 1, 1)
+        high = pattern.flatten(1).max(1).values.view(-1, 1, 1, 1)
+        pattern = F.interpolate((pattern - low) / (high - low + 1e-6),
+                                size=size, mode='bilinear',
+                                align_corners=False)[:, 0]
+        heat = colormaps['jet'](pattern.cpu().numpy())[..., :3]
+        heat = (heat * 255).astype(np.uint8)
+        mask = visuals['mask'][:count].cpu().numpy().astype(np.uint8) * 255
+        mask = np.repeat(mask[..., None], 3, axis=-1)
+        gap = np.full((size[0], 2, 3), 255, dtype=np.uint8)
+        rows = []
+        for i in range(count):
+            cells = [images[i], heat[i], mask[i], views[i]]
+            row = [cells[0]]
+            for cell in cells[1:]:
+                row += [gap, cell]
+            rows.append(np.concatenate(row, axis=1))
+            rows.append(np.full((2, rows[-1].shape[1], 3), 255,
+                                dtype=np.uint8))
+        return np.concatenate(rows[:-1], axis=0)
+
+    @staticmethod
+    def _to_rgb(batch: torch.Tensor, data_preprocessor) -> np.ndarray:
+        """Undo the preprocessor's normalisation; (B, H, W, 3) uint8 RGB."""
+        batch = batch.detach().float()
+        if getattr(data_preprocessor, '_enable_normalize', False):
+            batch = batch * data_preprocessor.std + data_preprocessor.mean
+        if not getattr(data_preprocessor, 'to_rgb', True):
+            # The preprocessor left OpenCV's BGR order.
+            batch = batch.flip(1)
+        batch = batch.clamp(0, 255).round().byte()
+        return batch.permute(0, 2, 3, 1).cpu().numpy()

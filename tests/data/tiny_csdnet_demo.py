@@ -1,0 +1,13 @@
+# tiny_demo.py with CSDNet's parts (as configs/demo/csdnet_r18_demo.py adds
+# them), a short queue so it wraps within the 4 iterations, and an SSDP grid
+# every 2 iterations.
+_base_ = ['./tiny_demo.py']
+
+model = dict(
+    type='CSDNet',
+    neck=dict(_delete_=True, type='SSDP', in_channels=256),
+    queue_neck=dict(type='MemoryQueueNeck', in_channels=256, queue_len=12),
+    qc_loss=dict(type='QueueContrastiveLoss'),
+    ssdt_loss=dict(type='SSDTLoss'))
+
+custom_hooks = [dict(type='SSDPHook', vis_interval=2)]
