@@ -1,6 +1,5 @@
-# tiny_demo.py with CSDNet's parts (as configs/demo/csdnet_r18_demo.py adds
-# them), a short queue so it wraps within the 4 iterations, and an SSDP grid
-# every 2 iterations.
+# tiny_demo.py with all of CSDNet (SSDP, DDL, SSDT), a short queue so it
+# wraps within the 4 iterations, and an SSDP grid every 2 iterations.
 _base_ = ['./tiny_demo.py']
 
 model = dict(
