@@ -2,14 +2,14 @@ from typing import Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib import colormaps
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 from ...errors import UserInputError
+from ...models.necks import normalize_pattern
 
 
 @HOOKS.register_module()
@@ -60,16 +60,12 @@ class SSDPHook(Hook):
         self.vis_images = vis_images
         self.vis_name = vis_name
 
-    @staticmethod
-    def _model(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
-
     def before_train(self, runner) -> None:
-        if not hasattr(self._model(runner), 'ssdp_active'):
+        model = get_ori_model(runner.model)
+        if not hasattr(model, 'ssdp_active'):
             raise UserInputError(
                 'SSDPHook drives a CSDNet model, but the config builds '
-                f'{type(self._model(runner)).__name__}. Use '
+                f'{type(model).__name__}. Use '
                 "model=dict(type='CSDNet', ...) or remove SSDPHook from "
                 'custom_hooks.')
 
@@ -93,7 +89,7 @@ class SSDPHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch: Optional[dict] = None) -> None:
-        model = self._model(runner)
+        model = get_ori_model(runner.model)
         state = self.schedule(runner)
         model.ssdp_active = state['ssdp_active']
         model.qc_scale = model.ssdt_scale = state['scale']
@@ -106,7 +102,7 @@ class SSDPHook(Hook):
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        model = self._model(runner)
+        model = get_ori_model(runner.model)
         visuals = model.last_visuals
         model.keep_visuals = False
         model.last_visuals = None
@@ -122,12 +118,7 @@ class SSDPHook(Hook):
         images = self._to_rgb(visuals['images'][:count], data_preprocessor)
         views = self._to_rgb(visuals['view'][:count], data_preprocessor)
         size = images.shape[1:3]
-        pattern = visuals['pattern'][:count].float()
-        low = pattern.flatten(1).min(1).values.view(-1, 1, 1, 1)
-        high = pattern.flatten(1).max(1).values.view(-1, 1, 1, 1)
-        pattern = F.interpolate((pattern - low) / (high - low + 1e-6),
-                                size=size, mode='bilinear',
-                                align_corners=False)[:, 0]
+        pattern, _ = normalize_pattern(visuals['pattern'][:count], size)
         heat = colormaps['jet'](pattern.cpu().numpy())[..., :3]
         heat = (heat * 255).astype(np.uint8)
         mask = visuals['mask'][:count].cpu().numpy().astype(np.uint8) * 255

@@ -1,4 +1,4 @@
 from .memory_queue_neck import MemoryQueueNeck
-from .ssdp import SSDP
+from .ssdp import SSDP, normalize_pattern
 
-__all__ = ['MemoryQueueNeck', 'SSDP']
+__all__ = ['MemoryQueueNeck', 'SSDP', 'normalize_pattern']

@@ -10,6 +10,22 @@ from mmpretrain.registry import MODELS
 from ...errors import UserInputError, check_choice
 
 
+@torch.no_grad()
+def normalize_pattern(p: torch.Tensor, size: Tuple[int, int]
+                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Eq. 1's P-hat: per-image min-max normalised P (B, 1, h, w),
+    bilinearly upsampled to ``size``, as (B, H, W) fp32; and each image's
+    max - min (B, ), which is 0 for a constant map."""
+    p = p.detach().float()
+    flat = p.flatten(1)
+    low = flat.min(dim=1).values
+    spread = flat.max(dim=1).values - low
+    normed = (p - low.view(-1, 1, 1, 1)) / (spread.view(-1, 1, 1, 1) + 1e-6)
+    up = F.interpolate(normed, size=size, mode='bilinear',
+                       align_corners=False)[:, 0]
+    return up, spread
+
+
 @MODELS.register_module()
 class SSDP(BaseModule):
     """Subcategory-Specific Discrepancy Parsing (CSDNet, instance level).
@@ -163,13 +179,7 @@ class SSDP(BaseModule):
     def make_mask(self, p: torch.Tensor,
                   size: Tuple[int, int]) -> torch.Tensor:
         """Binary mask (B, H, W) from P: min-max, upsample, threshold."""
-        p = p.detach().float()
-        flat = p.flatten(1)
-        low = flat.min(dim=1).values.view(-1, 1, 1, 1)
-        high = flat.max(dim=1).values.view(-1, 1, 1, 1)
-        normed = (p - low) / (high - low + 1e-6)
-        up = F.interpolate(
-            normed, size=size, mode='bilinear', align_corners=False)[:, 0]
+        up, spread = normalize_pattern(p, size)
         b = up.shape[0]
         if self.threshold == 'mean':
             theta = up.mean(dim=(1, 2))
@@ -180,7 +190,7 @@ class SSDP(BaseModule):
             theta = torch.empty(b, device=up.device).uniform_(lo, hi)
         mask = up >= theta.view(-1, 1, 1)
         # A constant map normalises to 0 everywhere: no pattern, no region.
-        mask &= (high - low).view(-1, 1, 1) > 1e-6
+        mask &= spread.view(-1, 1, 1) > 1e-6
         return mask
 
     @torch.no_grad()
