@@ -139,12 +139,60 @@ def restore_numpy_in1d() -> None:
         np.in1d = in1d
 
 
+# --- J. mmcv's adjust_hue with a negative hue on numpy >= 2 (new) ---------
+# `mmcv.adjust_hue` (used by MMPretrain's ColorJitter, e.g. MoCo v2's
+# `hue=0.1`) shifts the hue channel with `np.uint8(hue_factor * 255)`, which
+# numpy >= 2 rejects for a negative factor:
+# `OverflowError: Python integer -5 out of bounds for uint8` -- about half of
+# all jittered images (not in stack-notes §2). numpy 1 wrapped the value
+# modulo 256; the replacement below does that explicitly and is otherwise
+# mmcv's function.
+
+
+def _adjust_hue(img: np.ndarray, hue_factor: float, backend=None):
+    import cv2
+    import mmcv.image.photometric as photometric
+    from PIL import Image
+    backend = backend or photometric.imread_backend
+    if backend not in ('cv2', 'pillow'):
+        raise ValueError(f'backend: {backend} is not supported.')
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    shift = np.uint8(int(hue_factor * 255) % 256)
+    if backend == 'pillow':
+        pil_image = Image.fromarray(img[..., ::-1], mode='RGB')
+        h, s, v = pil_image.convert('HSV').split()
+        np_h = np.array(h, dtype=np.uint8) + shift
+        pil_image = Image.merge(
+            'HSV', (Image.fromarray(np_h, 'L'), s, v)).convert('RGB')
+        return np.array(pil_image, dtype=img.dtype)[..., ::-1]
+    dtype = img.dtype
+    hsv = cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
+    h, s, v = cv2.split(hsv)
+    hsv = cv2.merge([h.astype(np.uint8) + shift, s, v])
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(dtype)
+
+
+def fix_mmcv_adjust_hue() -> None:
+    if not _once('adjust_hue'):
+        return
+    try:
+        import mmcv
+        import mmcv.image
+        import mmcv.image.photometric
+    except ImportError:
+        return
+    for module in (mmcv, mmcv.image, mmcv.image.photometric):
+        module.adjust_hue = _adjust_hue
+
+
 def apply_all() -> None:
     """Apply every import-time fix (idempotent)."""
     patch_config_package_resolution()
     allow_checkpoint_globals()
     make_cuda_set_device_safe()
     restore_numpy_in1d()
+    fix_mmcv_adjust_hue()
 
 
 # --- config-level fixes, applied by the plugin's tools ---------------------

@@ -165,3 +165,22 @@ def test_in1d_alias_matches_isin():
     a, b = np.array([[1, 5], [2, 9]]), np.array([5, 2])
     assert np.in1d(a, b).tolist() == [False, True, True, False]
     assert np.in1d(a, b, invert=True).tolist() == [True, False, False, True]
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+def test_adjust_hue_negative_factor_wraps_like_numpy1(backend):
+    import mmcv
+
+    import csdnet_mm  # noqa: F401
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    # MoCo v2's ColorJitter(hue=0.1) draws factors in [-0.1, 0.1]; numpy 2
+    # made the stock function raise OverflowError for the negative half.
+    shifted = mmcv.adjust_hue(img, -0.02, backend=backend)
+    back = mmcv.adjust_hue(shifted, 0.02, backend=backend)
+    assert shifted.shape == img.shape and shifted.dtype == np.uint8
+    assert not np.array_equal(shifted, img)
+    # -5 then +5 hue steps: back to the start up to HSV rounding.
+    assert np.abs(back.astype(int) - img.astype(int)).mean() < 3
+    with pytest.raises(ValueError):
+        mmcv.adjust_hue(img, -0.6, backend=backend)

@@ -1,8 +1,9 @@
 from .demo_data import ensure_demo_ufg, generate_demo_ufg
+from .label_subset import LabelSubsetDataset
 from .ufg import UFG_NUM_CLASSES, UFGDataset
 from .ufg_demo import UFGDemoDataset
 
 __all__ = [
-    'UFGDataset', 'UFGDemoDataset', 'UFG_NUM_CLASSES', 'ensure_demo_ufg',
-    'generate_demo_ufg'
+    'LabelSubsetDataset', 'UFGDataset', 'UFGDemoDataset', 'UFG_NUM_CLASSES',
+    'ensure_demo_ufg', 'generate_demo_ufg'
 ]

@@ -1,1 +1,3 @@
+from .metrics import LeaveOneOutRetrieval, leave_one_out_retrieval
 
+__all__ = ['LeaveOneOutRetrieval', 'leave_one_out_retrieval']

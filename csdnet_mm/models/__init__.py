@@ -1,1 +1,2 @@
-from . import classifiers, heads, losses, necks, selfsup, utils  # noqa: F401
+from . import (classifiers, heads, losses, necks, retrievers,  # noqa: F401
+               selfsup, utils)

@@ -14,9 +14,13 @@ from conftest import REPO_ROOT
 
 init_default_scope('mmpretrain')
 
+# One config per subset; the SynthPairs-initialised variant
+# (csdnet_r50_cotton80_synthpairs-init.py) is tested with the SynthPairs
+# configs.
 CSDNET_R50 = sorted(
     osp.relpath(p, REPO_ROOT)
-    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'csdnet_r50_*.py')))
+    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'csdnet_r50_*.py'))
+    if not p.endswith('_synthpairs-init.py'))
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'csdnet_r18_demo.py')
 METHOD_KEYS = {'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss',
                'aug_cls_weight', 'store_views'}

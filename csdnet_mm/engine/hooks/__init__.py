@@ -1,3 +1,5 @@
+from .generated_pairs_hook import GeneratedPairsHook
+from .model_visuals_hook import ModelVisualsHook
 from .ssdp_hook import SSDPHook
 
-__all__ = ['SSDPHook']
+__all__ = ['GeneratedPairsHook', 'ModelVisualsHook', 'SSDPHook']

@@ -1,19 +1,18 @@
 from typing import Optional
 
 import numpy as np
-import torch
 from matplotlib import colormaps
-from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from ...errors import UserInputError
 from ...models.necks import normalize_pattern
+from .image_grid import tile_grid, to_rgb_uint8
+from .model_visuals_hook import ModelVisualsHook
 
 
 @HOOKS.register_module()
-class SSDPHook(Hook):
+class SSDPHook(ModelVisualsHook):
     """Drives CSDNet's SSDP augmentation during training.
 
     Before ``start`` the model trains on the raw view only and alpha / beta
@@ -48,17 +47,13 @@ class SSDPHook(Hook):
                  vis_interval: int = 100,
                  vis_images: int = 4,
                  vis_name: str = 'ssdp'):
-        if start < 0 or ramp < 0 or vis_interval < 0 or vis_images < 1:
+        super().__init__(vis_interval, vis_images, vis_name)
+        if start < 0 or ramp < 0:
             raise UserInputError(
-                f'SSDPHook: start={start}, ramp={ramp} and '
-                f'vis_interval={vis_interval} must be >= 0 and '
-                f'vis_images={vis_images} >= 1.')
+                f'SSDPHook: start={start} and ramp={ramp} must be >= 0.')
         self.start = start
         self.ramp = ramp
         self.by_epoch = by_epoch
-        self.vis_interval = vis_interval
-        self.vis_images = vis_images
-        self.vis_name = vis_name
 
     def before_train(self, runner) -> None:
         model = get_ori_model(runner.model)
@@ -94,55 +89,19 @@ class SSDPHook(Hook):
         model.ssdp_active = state['ssdp_active']
         model.qc_scale = model.ssdt_scale = state['scale']
         model.keep_visuals = (
-            self.vis_interval > 0 and state['ssdp_active']
-            and is_main_process()
-            and self.every_n_train_iters(runner, self.vis_interval))
+            state['ssdp_active'] and self.wants_visuals(runner))
         runner.message_hub.update_scalar('train/ssdp_scale', state['scale'])
-
-    def after_train_iter(self, runner, batch_idx: int,
-                         data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
-        model = get_ori_model(runner.model)
-        visuals = model.last_visuals
-        model.keep_visuals = False
-        model.last_visuals = None
-        if visuals is not None:
-            grid = self.draw_grid(visuals, model.data_preprocessor)
-            runner.visualizer.add_image(
-                self.vis_name, grid, step=runner.iter + 1)
 
     def draw_grid(self, visuals: dict, data_preprocessor) -> np.ndarray:
         """RGB uint8 grid (rows: images; columns: raw, pattern map, mask,
         augmented view)."""
         count = min(self.vis_images, len(visuals['images']))
-        images = self._to_rgb(visuals['images'][:count], data_preprocessor)
-        views = self._to_rgb(visuals['view'][:count], data_preprocessor)
+        images = to_rgb_uint8(visuals['images'][:count], data_preprocessor)
+        views = to_rgb_uint8(visuals['view'][:count], data_preprocessor)
         size = images.shape[1:3]
         pattern, _ = normalize_pattern(visuals['pattern'][:count], size)
         heat = colormaps['jet'](pattern.cpu().numpy())[..., :3]
         heat = (heat * 255).astype(np.uint8)
         mask = visuals['mask'][:count].cpu().numpy().astype(np.uint8) * 255
         mask = np.repeat(mask[..., None], 3, axis=-1)
-        gap = np.full((size[0], 2, 3), 255, dtype=np.uint8)
-        rows = []
-        for i in range(count):
-            cells = [images[i], heat[i], mask[i], views[i]]
-            row = [cells[0]]
-            for cell in cells[1:]:
-                row += [gap, cell]
-            rows.append(np.concatenate(row, axis=1))
-            rows.append(np.full((2, rows[-1].shape[1], 3), 255,
-                                dtype=np.uint8))
-        return np.concatenate(rows[:-1], axis=0)
-
-    @staticmethod
-    def _to_rgb(batch: torch.Tensor, data_preprocessor) -> np.ndarray:
-        """Undo the preprocessor's normalisation; (B, H, W, 3) uint8 RGB."""
-        batch = batch.detach().float()
-        if getattr(data_preprocessor, '_enable_normalize', False):
-            batch = batch * data_preprocessor.std + data_preprocessor.mean
-        if not getattr(data_preprocessor, 'to_rgb', True):
-            # The preprocessor left OpenCV's BGR order.
-            batch = batch.flip(1)
-        batch = batch.clamp(0, 255).round().byte()
-        return batch.permute(0, 2, 3, 1).cpu().numpy()
+        return tile_grid([images, heat, mask, views])

@@ -1,3 +1,8 @@
+from .bn_stats import preserved_bn_stats
+from .feature_perturbation import FeaturePerturbation, minmax_normalize
 from .gather import gather_padded
 
-__all__ = ['gather_padded']
+__all__ = [
+    'FeaturePerturbation', 'gather_padded', 'minmax_normalize',
+    'preserved_bn_stats'
+]

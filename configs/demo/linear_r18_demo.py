@@ -1,0 +1,39 @@
+# Linear evaluation of a demo SSL encoder (synthpairs-method.md §8): the
+# ResNet-18 is frozen (stem, all stages and their BN statistics), a linear
+# classifier is trained on its pooled features with 100 % of the labels
+# (linear_r18_demo_50pct.py / _20pct.py: fewer labels). The encoder defaults
+# to the SynthPairs-MoCo demo's; evaluate another one with
+#   python tools/train.py configs/demo/linear_r18_demo.py \
+#       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
+# The recipe is MoCo's linear protocol (SGD lr 30, wd 0, steps at 60 % and
+# 80 % of training) on the demo's 30 epochs; the pipelines are the demo
+# classifier's.
+_base_ = [
+    '../_base_/models/resnet18_cifar_w32.py',
+    '../_base_/datasets/ufg_demo_bs16_64.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        frozen_stages=4,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='work_dirs/synthpairs_mocov2_demo/epoch_30.pth',
+            prefix='backbone.')),
+    head=dict(num_classes=10))
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=30., momentum=0.9, weight_decay=0.))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[18, 24], gamma=0.1)
+]
+train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=10, max_keep_ckpts=1))
+randomness = dict(seed=0, deterministic=False)

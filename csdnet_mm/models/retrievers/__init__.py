@@ -1,0 +1,3 @@
+from .embedding_retriever import EmbeddingRetriever
+
+__all__ = ['EmbeddingRetriever']
