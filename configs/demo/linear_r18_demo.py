@@ -5,9 +5,12 @@
 # to the SynthPairs-MoCo demo's; evaluate another one with
 #   python tools/train.py configs/demo/linear_r18_demo.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
-# The recipe is MoCo's linear protocol (SGD lr 30, wd 0, steps at 60 % and
-# 80 % of training) on the demo's 30 epochs; the pipelines are the demo
-# classifier's.
+# The pooled features are standardised by a BN without affine parameters
+# (MAE's linear-probing normalisation): the demo encoders' pooled features
+# differ ~10x in scale, and MoCo's linear lr 30 on raw features diverged on
+# the MoCo v2 demo encoder (loss > 500, chance accuracy). With it, one
+# recipe fits every encoder: SGD lr 0.1, wd 0, steps at 60 % and 80 % of the
+# demo's 30 epochs. The pipelines are the demo classifier's.
 _base_ = [
     '../_base_/models/resnet18_cifar_w32.py',
     '../_base_/datasets/ufg_demo_bs16_64.py',
@@ -21,11 +24,12 @@ model = dict(
             type='Pretrained',
             checkpoint='work_dirs/synthpairs_mocov2_demo/epoch_30.pth',
             prefix='backbone.')),
+    neck=dict(_delete_=True, type='PooledBatchNormNeck', in_channels=256),
     head=dict(num_classes=10))
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=30., momentum=0.9, weight_decay=0.))
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[18, 24], gamma=0.1)
 ]

@@ -1,0 +1,131 @@
+"""tools/benchmark.py and its logic (csdnet_mm/engine/benchmark.py): what it
+builds, counts and computes. No timing is asserted (shared machines)."""
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from conftest import PYTHON, REPO_ROOT, run_tool
+from csdnet_mm.engine import benchmark
+
+DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
+
+
+def _side(name, batch_size=2, **kwargs):
+    return benchmark.ModelUnderTest(
+        osp.join(DEMO, name), kwargs.pop('options', None),
+        torch.device('cpu'), batch_size, kwargs.pop('size', None), 0, False)
+
+
+def test_views_and_input_size_come_from_the_training_pipeline():
+    classifier = Config.fromfile(osp.join(DEMO, 'resnet18_demo.py'))
+    moco = Config.fromfile(osp.join(DEMO, 'mocov2_demo.py'))
+    synthpairs = Config.fromfile(osp.join(DEMO, 'synthpairs_mocov2_demo.py'))
+    assert [benchmark.num_views(c) for c in (classifier, moco, synthpairs)
+            ] == [1, 2, 3]
+    assert benchmark.input_size(classifier) == 64
+    assert benchmark.input_size(synthpairs) == 64
+    ufg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'baselines',
+                                   'resnet50_cotton80.py'))
+    assert benchmark.input_size(ufg) == 384  # Resize 440 -> RandomCrop 384
+
+
+def test_batch_is_identical_for_a_seed_and_shaped_like_the_loader():
+    a = benchmark.make_batch(3, 8, 3, num_classes=2, seed=1)
+    b = benchmark.make_batch(3, 8, 3, num_classes=2, seed=1)
+    assert len(a['inputs']) == 3 and a['inputs'][0].shape == (3, 3, 8, 8)
+    assert a['inputs'][0].dtype == torch.uint8
+    for x, y in zip(a['inputs'], b['inputs']):
+        assert torch.equal(x, y)
+    assert [int(s.gt_label) for s in a['data_samples']] == [0, 1, 0]
+    single = benchmark.make_batch(3, 8, 1, num_classes=2, seed=1)
+    assert torch.equal(single['inputs'], a['inputs'][0])
+
+
+def test_pretrained_init_is_dropped_everywhere():
+    cfg = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='x')),
+               decoder=[dict(init_cfg=dict(type='Pretrained'))],
+               neck=dict(init_cfg=dict(type='Kaiming')))
+    benchmark.strip_pretrained(cfg)
+    assert cfg['backbone']['init_cfg'] is None
+    assert cfg['decoder'][0]['init_cfg'] is None
+    assert cfg['neck']['init_cfg'] == dict(type='Kaiming')
+
+
+def test_inference_parameters_leave_out_training_only_parts():
+    side = _side('synthpairs_mocov2_demo.py')
+    model = side.model
+    complexity = side.complexity()
+    backbone = benchmark.count_parameters(model.backbone)
+    # Encoder only: not the momentum encoder, projection, or decoder.
+    assert complexity['params_inference'] == backbone
+    assert complexity['params'] == benchmark.count_parameters(model) > (
+        backbone + benchmark.count_parameters(model.decoder))
+    assert complexity['flops_backbone'] == complexity['flops_inference'] > 0
+
+    classifier = _side('csdnet_r18_demo.py').complexity()
+    stock = _side('resnet18_demo.py').complexity()
+    assert classifier['params_backbone'] == stock['params_backbone']
+    # CSDNet's inference adds the SSDP neck's parameters to the stock path.
+    assert classifier['params_inference'] > stock['params_inference']
+
+
+def test_peak_memory_covers_the_resident_state_and_the_step():
+    side = _side('resnet18_demo.py', batch_size=4)
+    side.train_step()
+    resident = side.resident_bytes()
+    params = sum(p.numel() * 4 for p in side.model.parameters())
+    # Weights and AdamW's two moments (gradients are freed between steps).
+    assert resident >= 3 * params
+    # During the step all gradients exist at once, on top of that.
+    assert side.peak_train_bytes() >= resident + params
+
+
+def test_state_updates_are_timed_for_the_share_of_a_step():
+    side = _side('mocov2_demo.py')
+    side.train_step()
+    assert side.state_update_seconds > 0
+    before = side.model.queue_ptr.clone()
+    side.train_step()
+    assert not torch.equal(before, side.model.queue_ptr)  # still enqueues
+
+
+def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
+    out = tmp_path / 'result.json'
+    result = run_tool([
+        PYTHON, 'tools/benchmark.py', 'configs/demo/resnet18_demo.py',
+        'configs/demo/csdnet_r18_demo.py', '--batch-size', '2', '--warmup',
+        '1', '--repeats', '2', '--threads', '1', '--out', str(out)
+    ])
+    assert result.returncode == 0, result.stderr[-3000:]
+    for row in ('train step (median)', 'inference (median)',
+                'peak train memory', 'FLOPs backbone',
+                'queue/bank updates'):
+        assert row in result.stdout, row
+    data = json.loads(out.read_text())
+    assert data['setup']['repeats'] == 2 and data['setup']['batch_size'] == 2
+    for key in ('train_step_s', 'inference_s'):
+        assert data['a'][key]['n'] == data['b'][key]['n'] == 2
+        ratios = data['ratio'][key]
+        assert ratios['min'] <= ratios['median'] <= ratios['max']
+    assert data['ratio']['params'] == pytest.approx(
+        data['b']['params'] / data['a']['params'])
+    assert data['ratio']['params_backbone'] == 1.0
+    extra = data['extra_params_vs_a_backbone']
+    assert extra == pytest.approx(
+        (data['b']['params_inference'] - data['a']['params_inference'])
+        / data['a']['params_backbone'])
+
+
+def test_cli_missing_input_size_is_a_clear_error(tmp_path):
+    config = tmp_path / 'no_pipeline.py'
+    config.write_text(
+        "_base_ = ['{}']\ntrain_dataloader = dict(dataset=dict(pipeline=[]))"
+        .format(osp.join(DEMO, 'resnet18_demo.py')))
+    result = run_tool([PYTHON, 'tools/benchmark.py', str(config),
+                       'configs/demo/resnet18_demo.py', '--repeats', '1'])
+    assert result.returncode == 2
+    assert 'pass --input-size' in result.stderr
+    assert 'Traceback' not in result.stderr

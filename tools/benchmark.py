@@ -1,0 +1,101 @@
+"""Compare the cost of two models built from configs, side by side.
+
+    python tools/benchmark.py CONFIG_A CONFIG_B [--batch-size 8]
+        [--input-size PX] [--warmup 2] [--repeats 10] [--device cpu|cuda]
+        [--threads N] [--out result.json]
+        [--cfg-options-a k=v ...] [--cfg-options-b k=v ...]
+
+Both models train on the same synthetic batch (the data preprocessor runs
+as in training); steps and inference passes are interleaved (A, B, B, A,
+...) after warm-up. Prints training-step and inference time (median,
+std), peak training memory (CUDA: the allocator's peak; CPU: resident
+parameters, gradients and optimizer state plus the highest point of the
+allocator's timeline during one step, from the profiler), parameters and
+FLOPs (backbone, inference path) with the B/A ratios and the per-repetition
+spread of the time ratios, and writes everything as JSON with ``--out``.
+Pretrained ``init_cfg`` entries are dropped (costs do not depend on the
+weights and nothing is downloaded) unless ``--keep-init`` is given.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
+from csdnet_mm.engine.benchmark import (  # noqa: E402
+    ModelUnderTest, compare, format_table, torch_threads)
+from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+import torch  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Compare two configs: step time, inference time, peak '
+        'memory, parameters, FLOPs.')
+    parser.add_argument('config_a', help='baseline config (A)')
+    parser.add_argument('config_b', help='compared config (B)')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument(
+        '--input-size', type=int, default=None,
+        help='input side in px (default: the last crop/resize of each '
+        "config's training pipeline)")
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed steps per model before timing')
+    parser.add_argument('--repeats', type=int, default=10,
+                        help='timed steps (and inference passes) per model')
+    parser.add_argument('--device', default=None,
+                        help="'cpu' or 'cuda' (default: cuda if available)")
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch default)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--keep-init', action='store_true',
+                        help="keep the configs' Pretrained init_cfg")
+    parser.add_argument('--out', help='write the results as JSON here')
+    parser.add_argument('--cfg-options-a', nargs='+', action=DictAction,
+                        help='overrides of config A (key=value)')
+    parser.add_argument('--cfg-options-b', nargs='+', action=DictAction,
+                        help='overrides of config B (key=value)')
+    return parser.parse_args(argv)
+
+
+@report_user_errors
+def main(argv=None):
+    args = parse_args(argv)
+    device = torch.device(args.device or (
+        'cuda' if torch.cuda.is_available() else 'cpu'))
+    torch.manual_seed(args.seed)
+    with torch_threads(args.threads):
+        sides = [
+            ModelUnderTest(config, options, device, args.batch_size,
+                           args.input_size, args.seed, args.keep_init)
+            for config, options in ((args.config_a, args.cfg_options_a),
+                                    (args.config_b, args.cfg_options_b))
+        ]
+        results = compare(*sides, warmup=args.warmup, repeats=args.repeats)
+    results['setup'] = dict(
+        device=str(device),
+        device_name=(torch.cuda.get_device_name(device)
+                     if device.type == 'cuda' else 'cpu'),
+        threads=torch.get_num_threads() if args.threads is None else
+        args.threads,
+        batch_size=args.batch_size,
+        input_size=[side.size for side in sides],
+        warmup=args.warmup,
+        repeats=args.repeats,
+        torch=torch.__version__)
+    print(format_table(results))
+    print(f"device {results['setup']['device_name']}, batch "
+          f'{args.batch_size}, input {sides[0].size}/{sides[1].size} px, '
+          f'{args.repeats} interleaved repetitions after {args.warmup} '
+          'warm-up steps')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+if __name__ == '__main__':
+    main()
