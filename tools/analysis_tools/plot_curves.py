@@ -1,0 +1,125 @@
+"""Plot training curves of several runs side by side from their logs.
+
+    python tools/analysis_tools/plot_curves.py WORK_DIR_OR_JSON [...]
+        [--keys loss accuracy/top1] [--legend A B] [--out curves.png]
+
+Each run is a work dir (its newest ``<time>/vis_data/scalars.json``) or a
+scalars JSON file written by MMEngine's ``LocalVisBackend`` (one JSON
+object per line). Training scalars are plotted against the iteration,
+validation scalars (lines without ``iter``) against their ``step``, the
+epoch for epoch-based loops. One panel per key.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import sys
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.errors import UserInputError  # noqa: E402
+
+
+def find_scalars(path: str) -> str:
+    """The scalars file of a work dir (newest run) or the file itself."""
+    if osp.isfile(path):
+        return path
+    found = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+    if not found:
+        raise UserInputError(
+            f'{path}: no <time>/vis_data/scalars.json found. Pass a work '
+            'dir of tools/train.py (with the default LocalVisBackend) or a '
+            'scalars JSON file.')
+    return found[-1]
+
+
+def read_series(path: str, key: str) -> Tuple[List[int], List[float]]:
+    """(x, y) of ``key``: training entries by ``iter``, others by
+    ``step``."""
+    xs, ys = [], []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserInputError(
+                    f'{path}, line {number}: not JSON ({e}). Expected '
+                    "MMEngine's scalars.json (one object per line).")
+            if key in entry:
+                xs.append(entry.get('iter', entry.get('step')))
+                ys.append(float(entry[key]))
+    return xs, ys
+
+
+def plot(runs: Dict[str, str], keys: List[str], out: str) -> Dict[str, dict]:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    series = {
+        key: {label: read_series(path, key)
+              for label, path in runs.items()}
+        for key in keys
+    }
+    missing = [key for key, by_run in series.items()
+               if not any(xs for xs, _ in by_run.values())]
+    if missing:
+        raise UserInputError(
+            f'no run logged {missing}; keys in the first run: '
+            f'{sorted(_keys_of(next(iter(runs.values()))))}')
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6),
+                             squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        for label, (xs, ys) in series[key].items():
+            if xs:
+                ax.plot(xs, ys, label=label,
+                        marker='o' if len(xs) < 20 else None)
+        ax.set_title(key)
+        ax.set_xlabel('iteration' if 'loss' in key else 'step (val)')
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return series
+
+
+def _keys_of(path: str) -> set:
+    keys = set()
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                keys.update(json.loads(line))
+    return keys - {'iter', 'step', 'epoch'}
+
+
+@report_user_errors
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('runs', nargs='+',
+                        help='work dirs or scalars.json files')
+    parser.add_argument('--keys', nargs='+',
+                        default=['loss', 'accuracy/top1'])
+    parser.add_argument('--legend', nargs='+',
+                        help='one label per run (default: the paths)')
+    parser.add_argument('--out', default='curves.png')
+    args = parser.parse_args(argv)
+    if args.legend and len(args.legend) != len(args.runs):
+        raise UserInputError(
+            f'--legend has {len(args.legend)} labels for {len(args.runs)} '
+            'runs; give one per run.')
+    labels = args.legend or args.runs
+    runs = {label: find_scalars(path)
+            for label, path in zip(labels, args.runs)}
+    plot(runs, args.keys, args.out)
+    print(f'saved {args.out}')
+
+
+if __name__ == '__main__':
+    main()
