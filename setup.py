@@ -28,7 +28,9 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS_REQUIRE = {
-    'tests': ['pytest>=7', 'pytest-timeout'],
+    # tools/visualization/vis_tsne.py
+    'analysis': ['scikit-learn>=1.5'],
+    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5'],
 }
 
 setup(

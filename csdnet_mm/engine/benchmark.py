@@ -156,6 +156,9 @@ class ModelUnderTest:
                 f'{config}: no input size found in the training pipeline; '
                 'pass --input-size.')
         model_cfg = copy.deepcopy(cfg.model)
+        # What the runner does: the top-level preprocessor (normalisation).
+        if cfg.get('data_preprocessor') is not None:
+            model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
         if not keep_init:
             strip_pretrained(model_cfg)
         self.model = MODELS.build(model_cfg).to(device)
