@@ -30,6 +30,10 @@ def test_reads_train_by_iteration_and_val_by_step(tmp_path):
     assert series['loss']['A'] == ([10, 20, 30], [2.0, 1.5, 1.0])
     assert series['accuracy/top1']['B'] == ([1], [20.0])
     assert out.stat().st_size > 1000
+    # Alternatives: the first key each run logged.
+    series = plot({'A': find_scalars(str(run_a))}, ['nope|accuracy/top1'],
+                  str(out))
+    assert series['nope|accuracy/top1']['A'] == ([1, 2], [10.0, 40.0])
 
 
 def test_cli_errors_name_the_problem(tmp_path):

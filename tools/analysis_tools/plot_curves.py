@@ -7,7 +7,9 @@ Each run is a work dir (its newest ``<time>/vis_data/scalars.json``) or a
 scalars JSON file written by MMEngine's ``LocalVisBackend`` (one JSON
 object per line). Training scalars are plotted against the iteration,
 validation scalars (lines without ``iter``) against their ``step``, the
-epoch for epoch-based loops. One panel per key.
+epoch for epoch-based loops. One panel per key; ``a|b`` plots, for each
+run, the first of the alternatives it logged (e.g. ``loss_ssl|loss`` to
+put SynthPairs' SSL term next to MoCo's loss).
 """
 import argparse
 import glob
@@ -38,7 +40,15 @@ def find_scalars(path: str) -> str:
 
 def read_series(path: str, key: str) -> Tuple[List[int], List[float]]:
     """(x, y) of ``key``: training entries by ``iter``, others by
-    ``step``."""
+    ``step``. ``key`` may list alternatives, ``a|b``: the first present."""
+    for alternative in key.split('|'):
+        xs, ys = _read_one(path, alternative)
+        if xs:
+            break
+    return xs, ys
+
+
+def _read_one(path: str, key: str) -> Tuple[List[int], List[float]]:
     xs, ys = [], []
     with open(path) as f:
         for number, line in enumerate(f, 1):
