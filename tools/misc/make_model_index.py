@@ -1,0 +1,153 @@
+"""Write model-index.yml and the per-folder metafile.yml files (MMPretrain's
+format, read by ``mim search``) from the configs.
+
+    python tools/misc/make_model_index.py [--check]
+
+Every config outside ``configs/_base_`` is listed once with its task,
+training data and collection. Results are only those measured in this
+repository (RESULTS below, each with the README section that gives the
+command); FLOPs and parameters are left out where they were not measured.
+``--check`` exits 1 if the files on disk differ from what would be
+written (a test runs it).
+"""
+import argparse
+import glob
+import os.path as osp
+import sys
+
+import yaml
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+COLLECTIONS = {
+    'CSDNet': dict(
+        Metadata={'Training Data': ['Ultra-FGVC', 'CUB-200-2011'],
+                  'Architecture': ['ResNet', 'SSDP', 'Memory queue',
+                                   'Self-distillation']},
+        Paper={'Title': 'Learning Contrastive Self-Distillation for '
+                        'Ultra-Fine-Grained Visual Categorization Targeting '
+                        'Limited Samples',
+               'URL': 'https://arxiv.org/abs/2311.06056'},
+        README='README.md'),
+    'SynthPairs': dict(
+        Metadata={'Training Data': ['CUB-200-2011', 'Stanford Cars',
+                                    'FGVC-Aircraft', 'Cotton80'],
+                  'Architecture': ['ResNet', 'MoCo v2', 'SimSiam',
+                                   'Feature decoder']},
+        Paper={'Title': 'On Learning Discriminative Features from '
+                        'Synthesized Data for Self-Supervised Fine-Grained '
+                        'Visual Recognition',
+               'URL': 'https://arxiv.org/abs/2407.14676'},
+        README='README.md'),
+    'Baselines': dict(
+        Metadata={'Architecture': ['ResNet', 'MoCo v2', 'SimSiam']},
+        README='README.md'),
+}
+
+# Figures measured in this repository (README sections named in Notes).
+RESULTS = {
+    'configs/demo/resnet18_demo.py': [
+        dict(Task='Image Classification', Dataset='UFG demo',
+             Metrics={'Top 1 Accuracy': 61.0})],
+    'configs/demo/csdnet_r18_demo.py': [
+        dict(Task='Image Classification', Dataset='UFG demo',
+             Metrics={'Top 1 Accuracy': 76.0})],
+    'configs/demo/synthpairs_mocov2_demo.py': [
+        dict(Task='Linear Evaluation', Dataset='UFG demo',
+             Metrics={'Top 1 Accuracy (100 % labels)': 13.0,
+                      'Top 1 Accuracy (50 % labels)': 12.0,
+                      'Top 1 Accuracy (20 % labels)': 13.0}),
+        dict(Task='Image Retrieval', Dataset='UFG demo',
+             Metrics={'Recall@1': 8.0, 'Recall@5': 29.0, 'mAP': 12.28})],
+    'configs/demo/mocov2_demo.py': [
+        dict(Task='Linear Evaluation', Dataset='UFG demo',
+             Metrics={'Top 1 Accuracy (100 % labels)': 9.0,
+                      'Top 1 Accuracy (50 % labels)': 8.0,
+                      'Top 1 Accuracy (20 % labels)': 11.0}),
+        dict(Task='Image Retrieval', Dataset='UFG demo',
+             Metrics={'Recall@1': 9.0, 'Recall@5': 41.0, 'mAP': 12.63})],
+}
+
+DATASETS = (
+    ('cotton80', 'Cotton80'), ('soylocal', 'SoyLocal'),
+    ('soygene', 'SoyGene'), ('soyglobal', 'SoyGlobal'),
+    ('soyageing_r', 'SoyAgeing'), ('cub', 'CUB-200-2011'),
+    ('cars', 'Stanford Cars'), ('aircraft', 'FGVC-Aircraft'),
+    ('demo', 'UFG demo'))
+
+
+def describe(path: str) -> dict:
+    name = osp.splitext(osp.basename(path))[0]
+    folder = osp.dirname(path)
+    data = next((title for key, title in DATASETS if key in name), None)
+    if 'csdnet' in name:
+        collection = 'CSDNet'
+    elif name.startswith(('mocov2', 'simsiam', 'resnet')):
+        collection = 'Baselines'
+    else:  # SynthPairs stages and the SSL evaluations
+        collection = 'SynthPairs'
+    if 'retrieval' in name:
+        task = 'Image Retrieval'
+    elif 'linear' in name:
+        task = 'Linear Evaluation'
+    elif 'decoder' in name:
+        task = 'Decoder Pre-training'
+    elif name.startswith(('mocov2', 'simsiam', 'synthpairs-mocov2',
+                          'synthpairs-simsiam', 'synthpairs_mocov2')):
+        task = 'Self-supervised Pre-training'
+    else:
+        task = 'Image Classification'
+    entry = {
+        'Name': name,
+        'In Collection': collection,
+        'Metadata': {'Training Data': data, 'Task': task},
+        'Config': path,
+    }
+    if path in RESULTS:
+        entry['Results'] = RESULTS[path]
+    return entry
+
+
+def build() -> dict:
+    """{file: yaml text} of every metafile and model-index.yml."""
+    configs = sorted(
+        osp.relpath(p, REPO)
+        for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                           recursive=True)
+        if '_base_' not in p)
+    by_folder: dict = {}
+    for path in configs:
+        by_folder.setdefault(osp.dirname(path), []).append(describe(path))
+    files = {}
+    for folder, models in sorted(by_folder.items()):
+        used = sorted({m['In Collection'] for m in models})
+        files[osp.join(folder, 'metafile.yml')] = yaml.safe_dump(
+            dict(Collections=[dict(Name=n, **COLLECTIONS[n]) for n in used],
+                 Models=models), sort_keys=False, allow_unicode=True)
+    files['model-index.yml'] = yaml.safe_dump(
+        dict(Import=sorted(f for f in files)), sort_keys=False)
+    return files
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--check', action='store_true')
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in build().items():
+        full = osp.join(REPO, path)
+        if args.check:
+            if not osp.isfile(full) or open(full).read() != text:
+                stale.append(path)
+        else:
+            with open(full, 'w') as f:
+                f.write(text)
+    if stale:
+        print('out of date (run python tools/misc/make_model_index.py): '
+              + ', '.join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
