@@ -15,3 +15,13 @@ def check_choice(owner: str, name: str, value, choices) -> None:
     if value not in choices:
         raise UserInputError(
             f'{owner}: {name}={value!r} is not one of {tuple(choices)}.')
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training stopped because a loss became NaN or infinite.
+
+    Raised before the optimizer step, so the weights in memory and in every
+    saved checkpoint are still finite; the message names the iteration, the
+    non-finite terms and the checkpoint to resume from. The plugin's tools
+    print it without a traceback and exit with status 3.
+    """

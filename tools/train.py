@@ -12,8 +12,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
 from csdnet_mm.engine.tool_utils import (  # noqa: E402
-    apply_dataloader_defaults, final_metrics, finish_cfg, report_user_errors,
-    set_work_dir)
+    add_nonfinite_check, apply_dataloader_defaults, final_metrics,
+    finish_cfg, report_user_errors, set_work_dir)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -68,6 +68,11 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--no-nonfinite-check',
+        action='store_true',
+        help='do not add NonFiniteLossHook (which stops training at the '
+        'first NaN/inf loss, before the optimizer step)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -108,6 +113,7 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 
+    add_nonfinite_check(cfg, args.no_nonfinite_check)
     finish_cfg(cfg, args)
     return cfg
 

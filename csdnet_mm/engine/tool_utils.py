@@ -7,7 +7,7 @@ from typing import Callable
 from mmengine.config import ConfigDict
 
 from ..compat import adapt_cfg_to_device, check_amp_supported
-from ..errors import UserInputError
+from ..errors import NonFiniteLossError, UserInputError
 
 
 def set_work_dir(cfg, work_dir, config_path: str) -> None:
@@ -41,8 +41,19 @@ def finish_cfg(cfg, args) -> None:
     adapt_cfg_to_device(cfg, args.launcher)
 
 
+def add_nonfinite_check(cfg, disabled: bool) -> None:
+    """Append ``NonFiniteLossHook`` to the config's hooks unless it has one
+    or the user turned the check off."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks]
+    if disabled or 'NonFiniteLossHook' in names:
+        return
+    cfg.custom_hooks = hooks + [dict(type='NonFiniteLossHook')]
+
+
 def report_user_errors(main: Callable) -> Callable:
-    """Print a :class:`UserInputError` as a message, not a traceback."""
+    """Print a :class:`UserInputError` (exit 2) or a
+    :class:`NonFiniteLossError` (exit 3) as a message, not a traceback."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs):
@@ -51,6 +62,9 @@ def report_user_errors(main: Callable) -> Callable:
         except UserInputError as e:
             print(f'error: {e}', file=sys.stderr)
             sys.exit(2)
+        except NonFiniteLossError as e:
+            print(f'error: {e}', file=sys.stderr)
+            sys.exit(3)
 
     return wrapper
 

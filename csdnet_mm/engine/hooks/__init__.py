@@ -1,5 +1,8 @@
 from .generated_pairs_hook import GeneratedPairsHook
 from .model_visuals_hook import ModelVisualsHook
+from .non_finite_loss_hook import NonFiniteLossHook
 from .ssdp_hook import SSDPHook
 
-__all__ = ['GeneratedPairsHook', 'ModelVisualsHook', 'SSDPHook']
+__all__ = [
+    'GeneratedPairsHook', 'ModelVisualsHook', 'NonFiniteLossHook', 'SSDPHook'
+]

@@ -82,9 +82,16 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
             return preserved_bn_stats(self.neck, self.head)
         return nullcontext()
 
+    def latent_loss(self, z: torch.Tensor,
+                    target: torch.Tensor) -> torch.Tensor:
+        """``LatentPredictHead.loss`` with the cosine in fp32, so the
+        normalisations stay exact under fp16/bf16 autocast."""
+        pred = self.head.predictor([z])[0]
+        return self.head.loss_module(pred.float(), target.detach().float())
+
     def simsiam_loss(self, z1: torch.Tensor,
                      z2: torch.Tensor) -> torch.Tensor:
-        return 0.5 * (self.head.loss(z1, z2) + self.head.loss(z2, z1))
+        return 0.5 * (self.latent_loss(z1, z2) + self.latent_loss(z2, z1))
 
     def generated_pair_loss(self, gen_a: torch.Tensor,
                             gen_b: torch.Tensor) -> torch.Tensor:
@@ -103,7 +110,7 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
         target = z1.detach()
 
         def gradcam_loss(z_leaf: torch.Tensor) -> torch.Tensor:
-            return self.head.loss(self.project_vector(z_leaf), target)
+            return self.latent_loss(self.project_vector(z_leaf), target)
 
         losses.update(self.synthpairs_loss(clean, gradcam_loss))
         return losses
