@@ -12,7 +12,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
 from csdnet_mm.engine.tool_utils import (  # noqa: E402
-    add_nonfinite_check, apply_dataloader_defaults, final_metrics,
+    add_reliability_hooks, apply_dataloader_defaults, final_metrics,
     finish_cfg, report_user_errors, set_work_dir)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -113,7 +113,7 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 
-    add_nonfinite_check(cfg, args.no_nonfinite_check)
+    add_reliability_hooks(cfg, args.no_nonfinite_check)
     finish_cfg(cfg, args)
     return cfg
 

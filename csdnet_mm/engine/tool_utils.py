@@ -41,14 +41,16 @@ def finish_cfg(cfg, args) -> None:
     adapt_cfg_to_device(cfg, args.launcher)
 
 
-def add_nonfinite_check(cfg, disabled: bool) -> None:
-    """Append ``NonFiniteLossHook`` to the config's hooks unless it has one
-    or the user turned the check off."""
+def add_reliability_hooks(cfg, no_nonfinite_check: bool) -> None:
+    """Append ``RNGStateHook`` (exact resume) and ``NonFiniteLossHook``
+    (unless turned off) to the config's hooks, unless it has them."""
     hooks = list(cfg.get('custom_hooks') or [])
     names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks]
-    if disabled or 'NonFiniteLossHook' in names:
-        return
-    cfg.custom_hooks = hooks + [dict(type='NonFiniteLossHook')]
+    wanted = ['RNGStateHook'] + ([] if no_nonfinite_check else
+                                 ['NonFiniteLossHook'])
+    cfg.custom_hooks = hooks + [
+        dict(type=name) for name in wanted if name not in names
+    ]
 
 
 def report_user_errors(main: Callable) -> Callable:

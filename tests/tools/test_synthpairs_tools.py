@@ -112,7 +112,7 @@ def test_stage2_loads_stage1_logs_its_terms_and_draws_pairs(stage1, stage2):
     assert state['perturbation.feat_bank'].shape == (12, 256)
 
 
-def test_stage2_resume_restores_bank_and_queue(stage2, tmp_path):
+def test_stage2_resume_is_exact(stage2, tmp_path):
     work_dir, _, opts = stage2
     ckpt = osp.join(work_dir, 'iter_2.pth')
     result = _train(TINY_SYNTHPAIRS, tmp_path, opts, '--resume', ckpt)
@@ -128,6 +128,11 @@ def test_stage2_resume_restores_bank_and_queue(stage2, tmp_path):
     for key in ('perturbation.bank_count', 'perturbation.bank_ptr',
                 'queue_ptr'):
         assert int(resumed[key]) == int(uninterrupted[key]), key
+    # Exact continuation: the noise draws resume from the saved RNG state
+    # (RNGStateHook), so weights, queue and bank match bit for bit.
+    for key, value in uninterrupted.items():
+        torch.testing.assert_close(resumed[key], value, rtol=0, atol=0,
+                                   msg=key)
 
 
 def test_mocov2_baseline_from_stage1(stage1, demo_root, tmp_path):
