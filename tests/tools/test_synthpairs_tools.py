@@ -188,6 +188,31 @@ def test_retrieval_evaluation_of_the_encoder(stage2, demo_root, tmp_path):
     assert metrics['retrieval/rank1'] <= metrics['retrieval/rank5'] <= 100
 
 
+def test_dist_test_gives_the_single_process_retrieval_metrics(
+        stage2, demo_root, tmp_path):
+    ckpt = osp.join(stage2[0], 'iter_4.pth')
+    opts = ['--cfg-options', f'test_dataloader.dataset.data_root={demo_root}']
+    single, dist = tmp_path / 'single.pkl', tmp_path / 'dist.pkl'
+    result = run_tool([
+        PYTHON, 'tools/test.py', TINY_RETRIEVAL, ckpt, '--work-dir',
+        str(tmp_path / 'a'), '--out', str(single), '--out-item', 'metrics',
+        *opts])
+    assert result.returncode == 0, result.stderr[-3000:]
+    # Batches of 3 over 2 ranks: 8 images give the ranks 4 each, in
+    # batches of 3 and 1 (an uneven last batch on both).
+    result = run_tool(
+        ['bash', 'tools/dist_test.sh', TINY_RETRIEVAL, ckpt, '2',
+         '--work-dir', str(tmp_path / 'b'), '--out', str(dist),
+         '--out-item', 'metrics', *opts, 'test_dataloader.batch_size=3'],
+        env=dict(PORT=str(29700 + os.getpid() % 100), OMP_NUM_THREADS='1'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    import mmengine
+    expected, got = mmengine.load(str(single)), mmengine.load(str(dist))
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=1e-4), key
+
+
 def test_dist_train_two_processes_gathers_the_bank(stage1, demo_root,
                                                    tmp_path):
     ckpt = osp.join(stage1[0], 'iter_4.pth')
