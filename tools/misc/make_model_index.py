@@ -78,7 +78,6 @@ DATASETS = (
 
 def describe(path: str) -> dict:
     name = osp.splitext(osp.basename(path))[0]
-    folder = osp.dirname(path)
     data = next((title for key, title in DATASETS if key in name), None)
     if 'csdnet' in name:
         collection = 'CSDNet'
