@@ -3,12 +3,13 @@ from typing import Dict, List, Optional, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.dist import get_world_size
 from mmpretrain.models.selfsup import MoCo
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ...errors import check_choice
+from ...errors import UserInputError, check_choice
 from .synthpairs_base import SynthPairsMixin, split_views
 
 
@@ -90,6 +91,19 @@ class SynthPairsMoCo(SynthPairsMixin, MoCo):
         self.gradcam_positive = gradcam_positive
         self._init_synthpairs(decoder, perturbation, gen_loss, rec_weight,
                               gen_weight, gen_grad_to_decoder, gen_source)
+
+    def _dequeue_and_enqueue(self, keys: torch.Tensor) -> None:
+        # MoCo only asserts this; say which option to change instead.
+        global_batch = len(keys) * get_world_size()
+        if self.queue_len % global_batch:
+            fitting = -(-self.queue_len // global_batch) * global_batch
+            raise UserInputError(
+                f'{type(self).__name__}: queue_len={self.queue_len} must be '
+                f'a multiple of the global batch {global_batch} ('
+                f'{len(keys)} per rank x {get_world_size()} ranks), e.g. '
+                f'model.queue_len={fitting}; keep drop_last=True in the '
+                'train loader so every batch is full.')
+        super()._dequeue_and_enqueue(keys)
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:

@@ -183,6 +183,12 @@ def test_input_errors():
         model.loss(_views()[:2], None)
     with pytest.raises(UserInputError, match='Resize the clean view'):
         model.loss(_views()[:2] + [torch.randn(4, 3, 16, 16)], None)
+    # A queue the global batch does not divide: a message, not an assert.
+    model = _moco(queue_len=18)
+    with pytest.raises(UserInputError,
+                       match='queue_len=18 must be a multiple of the global '
+                       'batch 4 .* model.queue_len=20'):
+        model.loss(_views(), None)
 
 
 def test_visuals_kept_on_request():
