@@ -27,6 +27,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..errors import UserInputError
+from .tool_utils import model_cfg_of
 
 # Methods that only maintain memory state (queues, banks); their time is
 # reported as a share of the training step.
@@ -155,10 +156,7 @@ class ModelUnderTest:
             raise UserInputError(
                 f'{config}: no input size found in the training pipeline; '
                 'pass --input-size.')
-        model_cfg = copy.deepcopy(cfg.model)
-        # What the runner does: the top-level preprocessor (normalisation).
-        if cfg.get('data_preprocessor') is not None:
-            model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+        model_cfg = model_cfg_of(cfg)
         if not keep_init:
             strip_pretrained(model_cfg)
         self.model = MODELS.build(model_cfg).to(device)

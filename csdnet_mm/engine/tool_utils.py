@@ -1,4 +1,5 @@
 """What the plugin's ``tools/train.py`` and ``tools/test.py`` share."""
+import copy
 import functools
 import os.path as osp
 import sys
@@ -39,6 +40,16 @@ def finish_cfg(cfg, args) -> None:
     if getattr(args, 'amp', False):
         check_amp_supported()
     adapt_cfg_to_device(cfg, args.launcher)
+
+
+def model_cfg_of(cfg) -> ConfigDict:
+    """A copy of ``cfg.model`` with the top-level ``data_preprocessor``
+    merged in, as MMEngine's runner builds it (tools that build the model
+    themselves would otherwise skip the normalisation)."""
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    return model_cfg
 
 
 def add_reliability_hooks(cfg, no_nonfinite_check: bool) -> None:

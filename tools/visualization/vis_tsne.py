@@ -22,7 +22,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.engine.tool_utils import (  # noqa: E402
+    model_cfg_of, report_user_errors)
 from csdnet_mm.errors import UserInputError  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -46,11 +47,7 @@ def extract(config: str, checkpoint: str, split: str,
                              "--split with 'test' or 'val'.")
     loader_cfg = dict(loader_cfg, num_workers=0, persistent_workers=False)
     loader = Runner.build_dataloader(loader_cfg)
-    model_cfg = cfg.model.copy()
-    # What the runner does: the top-level preprocessor (normalisation).
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(model_cfg_of(cfg))
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.eval()
     features, labels = [], []
