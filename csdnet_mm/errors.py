@@ -17,6 +17,20 @@ def check_choice(owner: str, name: str, value, choices) -> None:
             f'{owner}: {name}={value!r} is not one of {tuple(choices)}.')
 
 
+def check_holds_global_batch(owner: str, name: str, capacity: int,
+                             rows: int) -> None:
+    """Raise a :class:`UserInputError` if a FIFO of ``capacity`` rows cannot
+    hold one global batch of ``rows`` (all ranks): every step would then
+    overwrite all of it, so it would never hold history."""
+    if rows > capacity:
+        raise UserInputError(
+            f'{owner}: {name}={capacity} is smaller than one global batch '
+            f'({rows} rows gathered from all ranks), so every step would '
+            'overwrite all of it and it would hold no history. Set '
+            f'{name} to at least {rows} (ideally several batches), or '
+            'lower the batch size / number of processes.')
+
+
 class NonFiniteLossError(RuntimeError):
     """Training stopped because a loss became NaN or infinite.
 

@@ -1,10 +1,12 @@
 import os.path as osp
 from typing import List, Optional
 
+from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from ..errors import UserInputError
+from ..errors import UserInputError, check_choice
+from .image_checks import check_crop_output, image_problem
 
 # Class counts of the Ultra-FGVC subsets (Yu et al., ICCV 2021); they match
 # every public loader. SoyAgeing is one set per growth stage (no R2).
@@ -59,10 +61,19 @@ class UFGDataset(BaseDataset):
             Defaults to ``'images'``.
         check_images (bool): Check that every listed image exists.
             Defaults to True.
+        corrupt_images (str): What to do with image files that cannot be
+            decoded. ``'error'``: stop with a message naming the file when
+            the pipeline fails to read it (no start-up cost; note that
+            OpenCV decodes a truncated JPEG without error, grey-filled).
+            ``'check'``: decode every image at start-up with Pillow (which
+            also finds truncated files) and stop with a list of the bad
+            ones. ``'skip'``: the same scan, then leave the bad images out
+            and log their number and names. Defaults to ``'error'``.
         **kwargs: Passed to :class:`mmpretrain.datasets.BaseDataset`.
     """
 
     SPLITS = ('train', 'test', 'val')
+    CORRUPT_IMAGES = ('error', 'check', 'skip')
 
     def __init__(self,
                  data_root: str,
@@ -73,10 +84,11 @@ class UFGDataset(BaseDataset):
                  ann_file: Optional[str] = None,
                  data_prefix: str = 'images',
                  check_images: bool = True,
+                 corrupt_images: str = 'error',
                  **kwargs):
-        if split not in self.SPLITS:
-            raise UserInputError(
-                f'UFGDataset: split={split!r} is not one of {self.SPLITS}.')
+        check_choice('UFGDataset', 'split', split, self.SPLITS)
+        check_choice('UFGDataset', 'corrupt_images', corrupt_images,
+                     self.CORRUPT_IMAGES)
         self.num_classes = self._resolve_num_classes(subset, num_classes)
         if label_base not in (0, 1):
             raise UserInputError(
@@ -85,6 +97,9 @@ class UFGDataset(BaseDataset):
         self.subset = subset
         self.label_base = label_base
         self.check_images = check_images
+        self.corrupt_images = corrupt_images
+        # Filled by the start-up scan ('check' / 'skip').
+        self.corrupt_files: List[str] = []
         if ann_file is None:
             ann_file = osp.join('anno', f'{split}.txt')
         kwargs.setdefault(
@@ -173,7 +188,52 @@ class UFGDataset(BaseDataset):
                        f'missing:\n  {shown}{more}')
         if not data_list:
             self._fail(f'annotation file {self.ann_file!r} lists no images.')
+        if self.corrupt_images != 'error':
+            data_list = self._drop_corrupt(data_list)
         return data_list
+
+    def _drop_corrupt(self, data_list: List[dict]) -> List[dict]:
+        kept = []
+        for info in data_list:
+            problem = image_problem(info['img_path'])
+            if problem is None:
+                kept.append(info)
+            else:
+                self.corrupt_files.append(f'{info["img_path"]} ({problem})')
+        if not self.corrupt_files:
+            return kept
+        shown = '\n  '.join(self.corrupt_files[:10])
+        more = len(self.corrupt_files) - 10
+        shown += f'\n  ... and {more} more' if more > 0 else ''
+        if self.corrupt_images == 'check':
+            raise UserInputError(
+                f'UFGDataset ({self.split} split): '
+                f'{len(self.corrupt_files)} image(s) cannot be decoded:\n'
+                f'  {shown}\nReplace them, or set corrupt_images="skip" in '
+                'the dataset config to leave them out.')
+        if not kept:
+            self._fail('every listed image is corrupt:\n  ' + shown)
+        MMLogger.get_current_instance().warning(
+            f'UFGDataset ({self.split} split): skipped '
+            f'{len(self.corrupt_files)} corrupt image(s) of '
+            f'{len(data_list)}:\n  {shown}')
+        return kept
+
+    def prepare_data(self, idx: int):
+        img_path = self.get_data_info(idx)['img_path']
+        try:
+            results = super().prepare_data(idx)
+        except Exception as e:
+            problem = image_problem(img_path)
+            if problem is None:
+                raise
+            raise UserInputError(
+                f'UFGDataset ({self.split} split): cannot read image '
+                f'{img_path}: {problem}. Replace the file, or set '
+                'corrupt_images="skip" in the dataset config to leave '
+                'unreadable images out (and log how many).') from e
+        check_crop_output(self.pipeline, results, img_path)
+        return results
 
     def extra_repr(self) -> List[str]:
         return [

@@ -64,6 +64,16 @@ def add_reliability_hooks(cfg, no_nonfinite_check: bool) -> None:
     ]
 
 
+def _without_worker_traceback(error: Exception) -> str:
+    """The original message of an error re-raised from a DataLoader worker
+    (PyTorch prefixes the worker's traceback to it)."""
+    message = str(error)
+    marker = f'{type(error).__name__}: '
+    if 'Original Traceback' in message and marker in message:
+        message = message.split(marker, 1)[1].rstrip()
+    return message
+
+
 def report_user_errors(main: Callable) -> Callable:
     """Print a :class:`UserInputError` (exit 2) or a
     :class:`NonFiniteLossError` (exit 3) as a message, not a traceback."""
@@ -73,7 +83,7 @@ def report_user_errors(main: Callable) -> Callable:
         try:
             return main(*args, **kwargs)
         except UserInputError as e:
-            print(f'error: {e}', file=sys.stderr)
+            print(f'error: {_without_worker_traceback(e)}', file=sys.stderr)
             sys.exit(2)
         except NonFiniteLossError as e:
             print(f'error: {e}', file=sys.stderr)

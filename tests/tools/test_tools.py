@@ -101,6 +101,30 @@ def test_resume_continues_at_next_iteration(trained, demo_root, tmp_path):
     for key, value in uninterrupted['state_dict'].items():
         torch.testing.assert_close(
             resumed_final['state_dict'][key], value, msg=key)
+    for param, state in uninterrupted['optimizer']['state'].items():
+        for name, value in state.items():
+            torch.testing.assert_close(
+                resumed_final['optimizer']['state'][param][name], value,
+                msg=f'optimizer state {param}.{name}')
+    # The logged losses of iterations 3 and 4 (every term) match too.
+    resumed_log, full_log = _logged(tmp_path), _logged(work_dir)
+    assert set(resumed_log) == {3, 4}
+    for it in (3, 4):
+        assert resumed_log[it] == pytest.approx(full_log[it]), it
+
+
+def _logged(work_dir):
+    """{iteration: {loss term: value}} from the run's scalars.json."""
+    import json
+    path, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    logged = {}
+    with open(path) as f:
+        for line in f:
+            record = json.loads(line)
+            terms = {k: v for k, v in record.items() if k.startswith('loss')}
+            if terms:
+                logged[record['iter']] = terms
+    return logged
 
 
 def test_missing_data_gives_clear_error_not_traceback(tmp_path):
@@ -159,3 +183,23 @@ def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Epoch(train) [1][1/1]' in (result.stdout + result.stderr)
     assert 'accuracy/top1' in result.stdout
+
+
+def test_corrupt_image_in_a_worker_is_named_not_a_traceback(tmp_path,
+                                                            demo_root):
+    import shutil
+    root = tmp_path / 'data'
+    shutil.copytree(demo_root, root)
+    with open(root / 'anno' / 'train.txt') as f:
+        broken = f.readline().rsplit(maxsplit=1)[0]
+    with open(root / 'images' / broken, 'wb') as f:
+        f.write(b'\x89PNG\r\n\x1a\n broken')
+    result = run_tool([
+        PYTHON, 'tools/train.py', TINY, '--work-dir', str(tmp_path / 'w'),
+        '--cfg-options', *_data_opts(root), 'train_dataloader.num_workers=1',
+        'train_dataloader.persistent_workers=False'
+    ])
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    assert f'cannot read image {root}/images/{broken}' in result.stderr
+    assert 'corrupt_images="skip"' in result.stderr

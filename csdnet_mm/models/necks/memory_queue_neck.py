@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError, check_choice
+from ...errors import (UserInputError, check_choice,
+                       check_holds_global_batch)
 from ..utils import gather_padded
 
 
@@ -86,9 +87,8 @@ class MemoryQueueNeck(BaseModule):
 
     @torch.no_grad()
     def _write(self, features: torch.Tensor, labels: torch.Tensor) -> None:
-        if len(features) > self.queue_len:
-            features = features[-self.queue_len:]
-            labels = labels[-self.queue_len:]
+        check_holds_global_batch('MemoryQueueNeck', 'queue_len',
+                                 self.queue_len, len(features))
         num = len(features)
         if num == 0:
             return

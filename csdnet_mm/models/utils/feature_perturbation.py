@@ -4,7 +4,8 @@ import torch
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import UserInputError, check_choice
+from ...errors import (UserInputError, check_choice,
+                       check_holds_global_batch)
 from .gather import gather_padded
 
 
@@ -146,7 +147,9 @@ class FeaturePerturbation(BaseModule):
         """Store (N, d) features from all ranks, replacing the oldest."""
         valid = torch.ones(len(z), dtype=torch.long, device=z.device)
         feats, valid = gather_padded([z.float(), valid], [0., 0])
-        feats = feats[valid.bool()][-self.bank_size:]
+        feats = feats[valid.bool()]
+        check_holds_global_batch('FeaturePerturbation', 'bank_size',
+                                 self.bank_size, len(feats))
         num = len(feats)
         if num == 0:
             return

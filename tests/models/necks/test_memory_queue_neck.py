@@ -27,8 +27,17 @@ def test_fifo_wraps_around_and_keeps_newest():
     assert int(neck.queue_ptr) == 2
     assert neck.queue_labels.tolist() == [5, 6, 2, 3, 4]
     assert neck.queue[:, 0].tolist() == [5, 6, 2, 3, 4]
-    neck.enqueue(feats[7:14], torch.arange(7, 14))  # more than the queue
-    assert sorted(neck.queue_labels.tolist()) == [9, 10, 11, 12, 13]
+    assert neck.fill_ratio == 1.0
+
+
+def test_queue_shorter_than_a_global_batch_is_named_with_the_fix():
+    neck = MemoryQueueNeck(in_channels=2, queue_len=5, proj_type='identity')
+    with pytest.raises(UserInputError,
+                       match=r'queue_len=5 is smaller than one global batch '
+                       r'\(7 rows.*at least 7'):
+        neck.enqueue(torch.ones(7, 2), torch.arange(7))
+    # Padding rows of an uneven last batch do not count.
+    neck.enqueue(torch.ones(7, 2), torch.tensor([0, 1, 2, 3, 4, -1, -1]))
     assert neck.fill_ratio == 1.0
 
 

@@ -116,9 +116,11 @@ def test_bank_fifo_and_checkpoint_round_trip():
     restored.load_state_dict(module.state_dict())
     for name in ('feat_bank', 'bank_ptr', 'bank_count'):
         assert torch.equal(getattr(restored, name), getattr(module, name))
-    # A push larger than the bank keeps the newest rows.
-    module.push(torch.arange(14.).view(7, 2))
-    assert sorted(module.feat_bank[:, 0].tolist()) == [4., 6., 8., 10., 12.]
+    # A bank that cannot hold one global batch would never hold history.
+    with pytest.raises(UserInputError,
+                       match=r'bank_size=5 is smaller than one global batch '
+                       r'\(7 rows.*at least 7'):
+        module.push(torch.arange(14.).view(7, 2))
 
 
 def test_gradcam_scores_are_relu_of_minus_grad_times_feature():
