@@ -2,7 +2,7 @@
 
     python tools/benchmark.py CONFIG_A CONFIG_B [--batch-size 8]
         [--input-size PX] [--warmup 2] [--repeats 10] [--device cpu|cuda]
-        [--threads N] [--out result.json]
+        [--threads N] [--profile TOP] [--out result.json]
         [--cfg-options-a k=v ...] [--cfg-options-b k=v ...]
 
 Both models train on the same synthetic batch (the data preprocessor runs
@@ -15,6 +15,9 @@ FLOPs (backbone, inference path) with the B/A ratios and the per-repetition
 spread of the time ratios, and writes everything as JSON with ``--out``.
 Pretrained ``init_cfg`` entries are dropped (costs do not depend on the
 weights and nothing is downloaded) unless ``--keep-init`` is given.
+``--profile TOP`` adds a torch.profiler breakdown: per-operator self time
+of one training step and one inference pass of each model, totals and the
+TOP operators with the largest B - A difference (where B's extra cost is).
 """
 import argparse
 import json
@@ -25,7 +28,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
 from csdnet_mm.engine.benchmark import (  # noqa: E402
-    ModelUnderTest, compare, format_table, torch_threads)
+    ModelUnderTest, compare, format_profile, format_table, profile_ops,
+    torch_threads)
 from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
@@ -53,6 +57,11 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--keep-init', action='store_true',
                         help="keep the configs' Pretrained init_cfg")
+    parser.add_argument(
+        '--profile', type=int, default=0, metavar='TOP',
+        help='also profile one training step and one inference pass of '
+        'each model (torch.profiler) and print the TOP operators with the '
+        'largest B - A self time')
     parser.add_argument('--out', help='write the results as JSON here')
     parser.add_argument('--cfg-options-a', nargs='+', action=DictAction,
                         help='overrides of config A (key=value)')
@@ -75,6 +84,8 @@ def main(argv=None):
                                     (args.config_b, args.cfg_options_b))
         ]
         results = compare(*sides, warmup=args.warmup, repeats=args.repeats)
+        if args.profile:
+            results['profile'] = profile_ops(*sides, top=args.profile)
     results['setup'] = dict(
         device=str(device),
         device_name=(torch.cuda.get_device_name(device)
@@ -91,6 +102,8 @@ def main(argv=None):
           f'{args.batch_size}, input {sides[0].size}/{sides[1].size} px, '
           f'{args.repeats} interleaved repetitions after {args.warmup} '
           'warm-up steps')
+    if args.profile:
+        print(format_profile(results['profile']))
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=2)

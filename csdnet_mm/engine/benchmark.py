@@ -366,6 +366,72 @@ def compare(a: ModelUnderTest, b: ModelUnderTest, warmup: int,
     return results
 
 
+def _self_times(fn: Callable, device: torch.device) -> Dict[str, float]:
+    """Self time in seconds per operator of one call of ``fn`` (device time
+    on CUDA, CPU time otherwise), from ``torch.profiler``."""
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU]
+    if device.type == 'cuda':
+        activities.append(ProfilerActivity.CUDA)
+    _synchronize(device)
+    with _quiet_stderr(), profile(activities=activities) as prof:
+        fn()
+        _synchronize(device)
+    field = ('self_device_time_total'
+             if device.type == 'cuda' else 'self_cpu_time_total')
+    return {
+        event.key: getattr(event, field) / 1e6
+        for event in prof.key_averages() if getattr(event, field) > 0
+    }
+
+
+def profile_ops(a: ModelUnderTest, b: ModelUnderTest, top: int) -> dict:
+    """Per-operator self time of one training step and one inference pass
+    of each model (after warm-up): totals, and the ``top`` operators with
+    the largest B - A difference (operators only B runs included)."""
+    report = {}
+    for kind, call in (('train_step', 'train_step'),
+                       ('inference', 'inference')):
+        times = {key: _self_times(getattr(side, call), side.device)
+                 for key, side in (('a', a), ('b', b))}
+        ops = set(times['a']) | set(times['b'])
+        rows = sorted(
+            ({'op': op, 'a_s': times['a'].get(op, 0.0),
+              'b_s': times['b'].get(op, 0.0)} for op in ops),
+            key=lambda row: row['b_s'] - row['a_s'], reverse=True)
+        total_a, total_b = sum(times['a'].values()), sum(times['b'].values())
+        report[kind] = dict(
+            total_a_s=total_a, total_b_s=total_b,
+            ratio=total_b / total_a if total_a else None, top=rows[:top],
+            only_b=sorted(ops - set(times['a'])))
+    report['time'] = ('CUDA self time' if a.device.type == 'cuda' else
+                      'CPU self time')
+    return report
+
+
+def format_profile(profile: dict) -> str:
+    """The ``--profile`` report printed after the table."""
+    lines = [f"Profile (torch.profiler, {profile['time']} per operator, one "
+             'call each after warm-up)']
+    for kind, label in (('train_step', 'train step'),
+                        ('inference', 'inference')):
+        part = profile[kind]
+        ratio = 'n/a' if part['ratio'] is None else f"{part['ratio']:.3f}"
+        lines.append(f"{label}: A {part['total_a_s'] * 1e3:.1f} ms, B "
+                     f"{part['total_b_s'] * 1e3:.1f} ms, B/A {ratio}; "
+                     'largest B - A:')
+        width = max([len(row['op']) for row in part['top']] + [8])
+        for row in part['top']:
+            delta = (row['b_s'] - row['a_s']) * 1e3
+            share = (f"{row['b_s'] / row['a_s']:.2f}x" if row['a_s'] else
+                     'B only')
+            lines.append(f"  {row['op'].ljust(width)}  A "
+                         f"{row['a_s'] * 1e3:9.1f} ms  B "
+                         f"{row['b_s'] * 1e3:9.1f} ms  B-A {delta:+9.1f} ms"
+                         f'  ({share})')
+    return '\n'.join(lines)
+
+
 def format_table(results: dict) -> str:
     """The printed report: one row per measure, A, B, B/A and spread."""
 

@@ -97,7 +97,8 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
     result = run_tool([
         PYTHON, 'tools/benchmark.py', 'configs/demo/resnet18_demo.py',
         'configs/demo/csdnet_r18_demo.py', '--batch-size', '2', '--warmup',
-        '1', '--repeats', '2', '--threads', '1', '--out', str(out)
+        '1', '--repeats', '2', '--threads', '1', '--profile', '3', '--out',
+        str(out)
     ])
     assert result.returncode == 0, result.stderr[-3000:]
     for row in ('train step (median)', 'inference (median)',
@@ -117,6 +118,28 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
     assert extra == pytest.approx(
         (data['b']['params_inference'] - data['a']['params_inference'])
         / data['a']['params_backbone'])
+    assert 'Profile (torch.profiler, CPU self time' in result.stdout
+    for kind in ('train_step', 'inference'):
+        assert len(data['profile'][kind]['top']) == 3
+        assert f"B/A {data['profile'][kind]['ratio']:.3f}" in result.stdout
+
+
+def test_profile_finds_where_b_spends_its_extra_time():
+    a, b = _side('resnet18_demo.py'), _side('csdnet_r18_demo.py')
+    for side in (a, b):
+        side.train_step()
+    report = benchmark.profile_ops(a, b, top=5)
+    train = report['train_step']
+    assert train['total_a_s'] > 0 and train['total_b_s'] > 0
+    assert train['total_b_s'] == pytest.approx(
+        train['ratio'] * train['total_a_s'])
+    deltas = [row['b_s'] - row['a_s'] for row in train['top']]
+    assert deltas == sorted(deltas, reverse=True)
+    # SSDP's crop-and-zoom view is an operator the stock model never runs.
+    assert 'aten::grid_sampler_2d' in train['only_b']
+    assert 'aten::grid_sampler_2d' not in report['inference']['only_b']
+    text = benchmark.format_profile(report)
+    assert text.count('B/A') == 2 and 'largest B - A' in text
 
 
 def test_cli_missing_input_size_is_a_clear_error(tmp_path):

@@ -192,10 +192,10 @@ def test_bad_magic_number_and_too_few_images(src, tmp_path):
     assert FILES[0] in result.stderr
     assert 'Traceback' not in result.stderr
 
-    # The defaults ask for 100 unlabeled / 200 test images per class.
+    # The defaults ask for 50 unlabeled / 200 test images per class.
     result = run_tool([PYTHON, SCRIPT, '--src', str(src[0]), '--out',
                        str(tmp_path / 'out')])
     assert result.returncode == 2
-    assert '--unlabeled-per-class 100' in result.stderr
+    assert '--unlabeled-per-class 50' in result.stderr
     assert 'only 30 images of class 0' in result.stderr
     assert 'Traceback' not in result.stderr

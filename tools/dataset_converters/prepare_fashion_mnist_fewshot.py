@@ -323,7 +323,7 @@ def main(argv=None) -> None:
                         help='labelled training images per class')
     parser.add_argument('--seed', type=int, default=0,
                         help='chooses the shots (only them)')
-    parser.add_argument('--unlabeled-per-class', type=int, default=100,
+    parser.add_argument('--unlabeled-per-class', type=int, default=50,
                         help='training-split images per class in the '
                         'unlabeled pool (fixed seed)')
     parser.add_argument('--test-per-class', type=int, default=200,

@@ -1,0 +1,121 @@
+"""configs/fashion_mnist: each method config is its baseline plus the
+method's delta only, sizes fit EfficientNet-Lite0 at 128 px, and every model
+part names real arguments (the whole chain runs in
+tests/tools/test_realdata_benchmark.py)."""
+import glob
+import inspect
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import csdnet_mm  # noqa: F401
+from conftest import REPO_ROOT
+
+pytest.importorskip('efficientnet_lite_pytorch')
+
+FM = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
+STOCK = 'efficientnet-lite0_fmnist8-10shot.py'
+CSDNET = 'csdnet_efficientnet-lite0_fmnist8-10shot.py'
+MOCO = 'mocov2_efficientnet-lite0_fmnist8.py'
+DECODER = 'synthpairs-decoder_efficientnet-lite0_fmnist8.py'
+SYNTHPAIRS = 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py'
+LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
+RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
+ALL = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
+WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
+
+
+def _load(name):
+    return Config.fromfile(osp.join(FM, name))
+
+
+def _build(cfg):
+    model_cfg = cfg.model.copy()
+    model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    return MODELS.build(model_cfg)
+
+
+def _changed(a, b):
+    return {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
+
+
+def test_config_list_is_complete():
+    assert {osp.basename(p) for p in glob.glob(osp.join(FM, '*.py'))} == \
+        set(ALL)
+
+
+@pytest.mark.parametrize('name', ALL)
+def test_parts_name_real_arguments_and_start_from_the_package_weights(name):
+    cfg = _load(name)
+
+    def check(part, where):
+        if isinstance(part, dict):
+            cls = MODELS.get(part['type']) if 'type' in part else None
+            params = inspect.signature(cls.__init__).parameters if cls \
+                else {}
+            if params and not any(p.kind == p.VAR_KEYWORD
+                                  for p in params.values()):
+                unknown = set(part) - set(params) - {'type'}
+                assert not unknown, f'{where}: {cls.__name__} has {unknown}'
+            for key, value in part.items():
+                check(value, f'{where}.{key}')
+
+    check(cfg.model.to_dict(), 'model')
+    assert cfg.model.backbone.type == 'EfficientNetLite'
+    assert cfg.model.backbone.init_cfg.checkpoint == WEIGHTS
+    # The ImageNet weights expect [-1, 1] inputs.
+    assert cfg.data_preprocessor.mean == [127.5] * 3
+    assert cfg.data_preprocessor.std == [127.5] * 3
+
+
+def test_csdnet_is_the_stock_config_plus_the_method():
+    stock, csdnet = _load(STOCK), _load(CSDNET)
+    assert _changed(stock.to_dict(), csdnet.to_dict()) == {
+        'model', 'optim_wrapper', 'custom_hooks'}
+    assert _changed(stock.model, csdnet.model) == {
+        'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss'}
+    assert csdnet.model.neck.in_channels == 1280
+    assert csdnet.optim_wrapper.optimizer == stock.optim_wrapper.optimizer
+    # One training step of the built model at the configs' 128 px.
+    model = _build(csdnet).train()
+    samples = [DataSample().set_gt_label(i % 8) for i in range(4)]
+    losses = model.loss(torch.randn(4, 3, 128, 128), samples)
+    assert {'loss_qc', 'loss_ssdt'} <= set(losses)
+
+
+def test_synthpairs_is_mocov2_plus_the_method_and_fits_its_data():
+    moco, decoder, stage2 = _load(MOCO), _load(DECODER), _load(SYNTHPAIRS)
+    assert _changed(moco.to_dict(), stage2.to_dict()) - {
+        'synthpairs_decoder', 'synthpairs_options',
+        'synthpairs_moco_options', 'synthpairs_simsiam_options',
+        'synthpairs_hooks', 'stage1_checkpoint'} == {
+            'model', 'train_pipeline', 'train_dataloader', 'custom_hooks'}
+    assert _changed(moco.model, stage2.model) <= {
+        'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight',
+        'gen_weight', 'gen_grad_to_decoder', 'gen_source',
+        'gradcam_positive'}
+    assert stage2.model.decoder.init_cfg.checkpoint == \
+        'work_dirs/synthpairs-decoder_efficientnet-lite0_fmnist8/epoch_10.pth'
+    assert decoder.train_cfg.max_epochs == 10
+    for key in ('in_channels', 'out_size', 'base_channels', 'num_upsample'):
+        assert stage2.model.decoder[key] == decoder.model.decoder[key], key
+    size = stage2.model.decoder.out_size
+    assert stage2.clean_pipeline == [dict(type='Resize', scale=(size, size))]
+    batch = moco.train_dataloader.batch_size
+    assert moco.model.queue_len % batch == 0
+    assert stage2.model.perturbation.bank_size >= batch
+
+
+def test_evaluations_freeze_or_only_read_the_encoder():
+    linear = _load(LINEAR)
+    model = _build(linear).train()
+    trainable = {n.split('.')[0] for n, p in model.named_parameters()
+                 if p.requires_grad}
+    assert trainable == {'head'}
+    retrieval = _load(RETRIEVAL)
+    assert retrieval.train_cfg is None and retrieval.test_evaluator.type == \
+        'LeaveOneOutRetrieval'

@@ -1,0 +1,105 @@
+"""tools/realdata_benchmark.py: the whole chain on tiny synthetic
+Fashion-MNIST files (one epoch per training), resume, and the summary."""
+import json
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import PYTHON, REPO_ROOT, run_tool
+from test_prepare_fashion_mnist import _make_split, _write_idx
+
+pytest.importorskip('efficientnet_lite_pytorch')
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
+from realdata_benchmark import mean_std, summarize  # noqa: E402
+
+SCRIPT = osp.join('tools', 'realdata_benchmark.py')
+
+
+def test_summary_is_mean_and_sample_std_with_each_seed():
+    assert mean_std([60.0, 64.0, 68.0]) == '64.00 ± 4.00'
+    assert mean_std([50.0]) == '50.00'
+
+    def run(top1):
+        return {'accuracy/top1': top1}
+
+    def retrieval(r1):
+        return {'retrieval/rank1': r1, 'retrieval/rank5': r1 + 10,
+                'retrieval/mAP': r1 - 10}
+
+    per_seed = {}
+    for seed, base in ((0, 60.0), (1, 62.0)):
+        per_seed[seed] = {'stock': run(base), 'csdnet': run(base + 1)}
+        for encoder in ('imagenet', 'mocov2', 'synthpairs'):
+            per_seed[seed][f'{encoder}_linear'] = run(base - 10)
+            per_seed[seed][f'{encoder}_retrieval'] = retrieval(base - 20)
+    table = summarize(per_seed)
+    assert 'Seeds 0 / 1' in table
+    assert '| CSDNet | 62.00 ± 1.41 (61.0 / 63.0) |' in table
+    assert ('| MoCo v2 | 51.00 ± 1.41 (50.0 / 52.0) | 41.00 ± 1.41 '
+            '(40.0 / 42.0) | 51.00 ± 1.41 (50.0 / 52.0) | 31.00 ± 1.41 '
+            '(30.0 / 32.0) |') in table
+
+
+@pytest.fixture(scope='module')
+def src(tmp_path_factory):
+    root = tmp_path_factory.mktemp('fashion_src')
+    rng = np.random.default_rng(7)
+    for split, per_class in (('train', 6), ('t10k', 3)):
+        images, labels = _make_split(rng, per_class)
+        _write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        _write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    return root
+
+
+def _benchmark(src, tmp_path):
+    return run_tool([
+        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
+        '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
+        '2', '--threads', '1', '--cfg-options', 'train_cfg.max_epochs=1'
+    ], timeout=1200)
+
+
+def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
+    result = _benchmark(src, tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    work = tmp_path / 'work' / 'seed0'
+    for run in ('stock', 'csdnet', 'mocov2', 'synthpairs_decoder',
+                'synthpairs', 'imagenet_linear', 'mocov2_linear',
+                'synthpairs_linear'):
+        assert (work / run / 'finished_checkpoint').is_file(), run
+    # Stage 2 started from this seed's stage-1 decoder.
+    log = (work / 'synthpairs' / 'train.log').read_text()
+    assert str(work / 'synthpairs_decoder' / 'epoch_1.pth') in log
+    results = json.loads((tmp_path / 'work' / 'results.json').read_text())
+    assert set(results['0']) == {
+        'stock', 'csdnet', 'imagenet_linear', 'imagenet_retrieval',
+        'mocov2_linear', 'mocov2_retrieval', 'synthpairs_linear',
+        'synthpairs_retrieval'}
+    for name, metrics in results['0'].items():
+        assert all(0.0 <= v <= 100.0 for v in metrics.values()), name
+    table = (tmp_path / 'work' / 'results.md').read_text()
+    assert table.strip() in result.stdout
+    assert '| SynthPairs-MoCo |' in table
+
+    again = _benchmark(src, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert '] train ' not in again.stdout and '] test ' not in again.stdout
+    assert '] done' in again.stdout
+    assert table.strip() in again.stdout
+
+
+def test_failed_step_names_its_log(tmp_path, src):
+    result = run_tool([
+        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
+        '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
+        '2', '--cfg-options', 'model.backbone.arch=lite9'
+    ])
+    assert result.returncode == 1
+    assert 'seed 0, train stock: exit status 2' in result.stderr
+    assert "arch='lite9' is not one of" in result.stderr
+    assert str(tmp_path / 'work' / 'seed0' / 'stock' / 'train.log') in \
+        result.stderr

