@@ -33,3 +33,32 @@ def demo_root(tmp_path_factory) -> str:
 
 
 PYTHON = sys.executable
+
+
+def _state_dict_on_rank(rank, world_size, port, out_dir, step):
+    import torch
+    import torch.distributed as dist
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=rank, world_size=world_size)
+    try:
+        torch.save(step(rank).state_dict(), f'{out_dir}/rank{rank}.pth')
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+def state_dicts_on_ranks(step, out_dir, world_size=2):
+    """Run ``step(rank) -> module`` in ``world_size`` gloo CPU processes
+    (``step`` must be a module-level function) and return each rank's
+    ``state_dict`` afterwards."""
+    import socket
+
+    import torch
+    import torch.multiprocessing as mp
+    with socket.socket() as sock:  # a free port, not a guessed one
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    mp.spawn(_state_dict_on_rank,
+             args=(world_size, port, str(out_dir), step), nprocs=world_size)
+    return [torch.load(f'{out_dir}/rank{rank}.pth')
+            for rank in range(world_size)]

@@ -29,6 +29,7 @@ seed's value) and writes ``<work-dir>/results.json`` and ``results.md``.
 ``train_cfg.max_epochs=1`` for a quick check).
 """
 import argparse
+import functools
 import json
 import os
 import os.path as osp
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
@@ -64,6 +65,16 @@ ENCODER_METRICS = [('linear', 'accuracy/top1', 'linear top-1'),
                    ('retrieval', 'retrieval/rank1', 'rank-1'),
                    ('retrieval', 'retrieval/rank5', 'rank-5'),
                    ('retrieval', 'retrieval/mAP', 'mAP')]
+
+
+@functools.lru_cache(maxsize=None)
+def dataloaders_of(config: str) -> Tuple[str, ...]:
+    """The dataloaders a config defines (each config is parsed once, though
+    every seed trains and tests with it)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    return tuple(loader for loader in ('train_dataloader', 'val_dataloader',
+                                       'test_dataloader') if cfg.get(loader))
 
 
 class StepFailed(RuntimeError):
@@ -104,13 +115,8 @@ class Benchmark:
                              f'{result.returncode}; log {log}:\n{tail}')
 
     def _data_options(self, config: str) -> List[str]:
-        from mmengine.config import Config
-        cfg = Config.fromfile(config)
-        return [
-            f'{loader}.dataset.data_root={self.data_root}'
-            for loader in ('train_dataloader', 'val_dataloader',
-                           'test_dataloader') if cfg.get(loader)
-        ]
+        return [f'{loader}.dataset.data_root={self.data_root}'
+                for loader in dataloaders_of(config)]
 
     def train(self, name: str, config: str, *options: str) -> str:
         """Train (or resume, or skip) one run; return its last checkpoint."""

@@ -36,14 +36,9 @@ def _fixed_crop(transform) -> Optional[Tuple[str, Tuple[int, int]]]:
     return None
 
 
-def check_crop_output(pipeline, results: Optional[dict],
-                      img_path: str) -> None:
-    """Raise a :class:`UserInputError` naming the image if the pipeline's
-    last fixed-size crop returned a smaller image (which would otherwise
-    fail later as a size mismatch when the batch is stacked)."""
-    if results is None or not isinstance(results.get('inputs'),
-                                         torch.Tensor):
-        return
+def last_fixed_crop(pipeline) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """(name, (h, w)) of the pipeline's last crop that can return less than
+    its size and that no later resize overrides, or None."""
     crop = None
     for transform in getattr(pipeline, 'transforms', []):
         if 'Resize' in type(transform).__name__:
@@ -51,7 +46,16 @@ def check_crop_output(pipeline, results: Optional[dict],
         found = _fixed_crop(transform)
         if found is not None:
             crop = found
-    if crop is None:
+    return crop
+
+
+def check_crop_output(crop: Optional[Tuple[str, Tuple[int, int]]],
+                      results: Optional[dict], img_path: str) -> None:
+    """Raise a :class:`UserInputError` naming the image if ``crop`` (from
+    :func:`last_fixed_crop`) returned a smaller image (which would otherwise
+    fail later as a size mismatch when the batch is stacked)."""
+    if crop is None or results is None or not isinstance(
+            results.get('inputs'), torch.Tensor):
         return
     name, (crop_h, crop_w) = crop
     out_h, out_w = results['inputs'].shape[-2:]

@@ -1,3 +1,4 @@
+import functools
 import os.path as osp
 from typing import List, Optional
 
@@ -6,7 +7,8 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from ..errors import UserInputError, check_choice
-from .image_checks import check_crop_output, image_problem
+from .image_checks import (check_crop_output, image_problem,
+                           last_fixed_crop)
 
 # Class counts of the Ultra-FGVC subsets (Yu et al., ICCV 2021); they match
 # every public loader. SoyAgeing is one set per growth stage (no R2).
@@ -34,6 +36,15 @@ The data is published on the Ultra-FGVC project page
 (https://maxwell.ict.griffith.edu.au/cvipl/UFG_dataset.html) and in the
 README of https://github.com/XiaohanYu-GU/Ultra-FGVC; see README.md,
 section "Data preparation"."""
+
+
+def _first(lines: List[str], limit: int) -> str:
+    """Up to ``limit`` of ``lines``, one per indented line, then a count of
+    the rest."""
+    shown = '\n  '.join(lines[:limit])
+    if len(lines) > limit:
+        shown += f'\n  ... and {len(lines) - limit} more'
+    return shown
 
 
 @DATASETS.register_module()
@@ -181,11 +192,8 @@ class UFGDataset(BaseDataset):
             data_list.append(
                 dict(img_path=img_path, gt_label=label - self.label_base))
         if missing:
-            shown = '\n  '.join(missing[:5])
-            more = f'\n  ... and {len(missing) - 5} more' if len(
-                missing) > 5 else ''
             self._fail(f'{len(missing)} image(s) named in the annotations are '
-                       f'missing:\n  {shown}{more}')
+                       f'missing:\n  {_first(missing, 5)}')
         if not data_list:
             self._fail(f'annotation file {self.ann_file!r} lists no images.')
         if self.corrupt_images != 'error':
@@ -202,9 +210,7 @@ class UFGDataset(BaseDataset):
                 self.corrupt_files.append(f'{info["img_path"]} ({problem})')
         if not self.corrupt_files:
             return kept
-        shown = '\n  '.join(self.corrupt_files[:10])
-        more = len(self.corrupt_files) - 10
-        shown += f'\n  ... and {more} more' if more > 0 else ''
+        shown = _first(self.corrupt_files, 10)
         if self.corrupt_images == 'check':
             raise UserInputError(
                 f'UFGDataset ({self.split} split): '
@@ -232,8 +238,14 @@ class UFGDataset(BaseDataset):
                 f'{img_path}: {problem}. Replace the file, or set '
                 'corrupt_images="skip" in the dataset config to leave '
                 'unreadable images out (and log how many).') from e
-        check_crop_output(self.pipeline, results, img_path)
+        check_crop_output(self._fixed_crop, results, img_path)
         return results
+
+    @functools.cached_property
+    def _fixed_crop(self):
+        """The pipeline's crop that can come out small (fixed per dataset,
+        so it is looked up once, not per sample)."""
+        return last_fixed_crop(self.pipeline)
 
     def extra_repr(self) -> List[str]:
         return [

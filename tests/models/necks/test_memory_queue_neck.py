@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from conftest import state_dicts_on_ranks
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.necks import MemoryQueueNeck
 
@@ -66,27 +67,18 @@ def test_bad_options_are_named():
         MemoryQueueNeck(8, queue_len=0)
 
 
-def _enqueue_on_rank(rank, world_size, port, out_dir):
-    import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=world_size)
+def _enqueue_on_rank(rank):
     neck = MemoryQueueNeck(in_channels=2, queue_len=8, proj_type='identity')
     # Uneven batches: rank 0 has three rows, rank 1 one (a last batch).
     rows = 3 if rank == 0 else 1
     feats = torch.full((rows, 2), float(rank + 1))
     labels = torch.arange(rows) + 10 * rank
     neck.enqueue(feats, labels)
-    torch.save(neck.state_dict(), f'{out_dir}/rank{rank}.pth')
-    dist.barrier()
-    dist.destroy_process_group()
+    return neck
 
 
 def test_enqueue_gathers_uneven_batches_across_ranks(tmp_path):
-    import os
-    import torch.multiprocessing as mp
-    port = 29700 + os.getpid() % 200
-    mp.spawn(_enqueue_on_rank, args=(2, port, str(tmp_path)), nprocs=2)
-    states = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
+    states = state_dicts_on_ranks(_enqueue_on_rank, tmp_path)
     for state in states:
         assert state['queue_labels'].tolist() == [0, 1, 2, 10, -1, -1, -1,
                                                   -1]

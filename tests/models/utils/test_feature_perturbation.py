@@ -2,6 +2,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from conftest import state_dicts_on_ranks
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.utils import FeaturePerturbation, minmax_normalize
 
@@ -153,26 +154,17 @@ def test_bad_options(kwargs):
         FeaturePerturbation(feat_dim=4, **kwargs)
 
 
-def _push_on_rank(rank, world_size, port, out_dir):
-    import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=world_size)
+def _push_on_rank(rank):
     perturbation = FeaturePerturbation(feat_dim=2, bank_size=6)
     # Uneven batches: rank 0 has three rows, rank 1 one (a last batch).
     for step in range(2):
         rows = 3 if rank == 0 else 1
         perturbation.push(torch.full((rows, 2), float(10 * step + rank)))
-    torch.save(perturbation.state_dict(), f'{out_dir}/rank{rank}.pth')
-    dist.barrier()
-    dist.destroy_process_group()
+    return perturbation
 
 
 def test_push_gathers_uneven_batches_identically_on_every_rank(tmp_path):
-    import os
-    import torch.multiprocessing as mp
-    port = 29900 + os.getpid() % 90
-    mp.spawn(_push_on_rank, args=(2, port, str(tmp_path)), nprocs=2)
-    states = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
+    states = state_dicts_on_ranks(_push_on_rank, tmp_path)
     for state in states:
         # 2 steps x (3 + 1) rows, in rank order, into 6 slots: 0, 0, 0, 1
         # fill slots 0-3; then 10, 10 fill slots 4-5 and 10, 11 wrap over
