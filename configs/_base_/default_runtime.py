@@ -9,6 +9,15 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # The plugin's hooks, here so MMPretrain's own tools/train.py runs them
+    # too: exact resume (RNG states in checkpoints) and a stop at the first
+    # NaN/inf loss. Turn one off in a child config with
+    # `default_hooks = dict(nonfinite=dict(enable=False))`, or remove it with
+    # `default_hooks = dict(nonfinite=None)`.
+    rng_state=dict(type='RNGStateHook'),
+    nonfinite=dict(type='NonFiniteLossHook'),
+    # Stops a classifier whose loss sits at chance after it had learned.
+    collapse=dict(type='CollapseHook'),
 )
 
 env_cfg = dict(

@@ -8,7 +8,8 @@ from typing import Callable
 from mmengine.config import ConfigDict
 
 from ..compat import adapt_cfg_to_device, check_amp_supported
-from ..errors import NonFiniteLossError, UserInputError
+from ..errors import (NonFiniteLossError, TrainingCollapseError,
+                      UserInputError)
 
 
 def set_work_dir(cfg, work_dir, config_path: str) -> None:
@@ -52,16 +53,45 @@ def model_cfg_of(cfg) -> ConfigDict:
     return model_cfg
 
 
+RELIABILITY_HOOKS = dict(rng_state='RNGStateHook',
+                         nonfinite='NonFiniteLossHook',
+                         collapse='CollapseHook')
+
+
+def _hook_type(hook) -> str:
+    kind = hook.get('type') if isinstance(hook, dict) else type(hook)
+    name = getattr(kind, '__name__', kind)
+    return str(name).split('.')[-1]
+
+
 def add_reliability_hooks(cfg, no_nonfinite_check: bool) -> None:
-    """Append ``RNGStateHook`` (exact resume) and ``NonFiniteLossHook``
-    (unless turned off) to the config's hooks, unless it has them."""
-    hooks = list(cfg.get('custom_hooks') or [])
-    names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks]
-    wanted = ['RNGStateHook'] + ([] if no_nonfinite_check else
-                                 ['NonFiniteLossHook'])
-    cfg.custom_hooks = hooks + [
-        dict(type=name) for name in wanted if name not in names
-    ]
+    """Give the config ``RNGStateHook`` (exact resume) and
+    ``NonFiniteLossHook`` as ``default_hooks.rng_state`` / ``.nonfinite``
+    unless it has them: the plugin's ``default_runtime.py`` already does, a
+    ``mmpretrain::`` config does not. A hook counts as present when
+    ``default_hooks`` or ``custom_hooks`` holds one, or when the config
+    removed it on purpose (``default_hooks = dict(nonfinite=None)``).
+    ``no_nonfinite_check`` adds no ``NonFiniteLossHook`` and turns off every
+    one the config has (``enable=False``)."""
+    default_hooks = cfg.get('default_hooks') or ConfigDict()
+    custom_hooks = list(cfg.get('custom_hooks') or [])
+    hooks = [h for h in default_hooks.values() if h is not None]
+    hooks += custom_hooks
+    present = {_hook_type(h) for h in hooks}
+    for key, name in RELIABILITY_HOOKS.items():
+        if name in present or key in default_hooks:
+            continue
+        if name == 'NonFiniteLossHook' and no_nonfinite_check:
+            continue
+        default_hooks[key] = ConfigDict(type=name)
+    if no_nonfinite_check:
+        for hook in list(default_hooks.values()) + custom_hooks:
+            if isinstance(hook, dict) and \
+                    _hook_type(hook) == 'NonFiniteLossHook':
+                hook['enable'] = False
+            elif type(hook).__name__ == 'NonFiniteLossHook':
+                hook.enable = False
+    cfg.default_hooks = default_hooks
 
 
 def _without_worker_traceback(error: Exception) -> str:
@@ -75,8 +105,9 @@ def _without_worker_traceback(error: Exception) -> str:
 
 
 def report_user_errors(main: Callable) -> Callable:
-    """Print a :class:`UserInputError` (exit 2) or a
-    :class:`NonFiniteLossError` (exit 3) as a message, not a traceback."""
+    """Print a :class:`UserInputError` (exit 2), a
+    :class:`NonFiniteLossError` (exit 3) or a :class:`TrainingCollapseError`
+    (exit 4) as a message, not a traceback."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs):
@@ -88,6 +119,9 @@ def report_user_errors(main: Callable) -> Callable:
         except NonFiniteLossError as e:
             print(f'error: {e}', file=sys.stderr)
             sys.exit(3)
+        except TrainingCollapseError as e:
+            print(f'error: {e}', file=sys.stderr)
+            sys.exit(4)
 
     return wrapper
 

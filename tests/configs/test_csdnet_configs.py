@@ -78,7 +78,7 @@ def test_r50_config_builds_with_spec_parameter_count(path):
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     count = sum(p.numel() for p in model.neck.parameters())
-    assert count == 467_713  # dynamic kernel, r=16, C_b=64, + b_P
+    assert count == 467_712  # dynamic kernel, r=16, C_b=64
     assert sum(p.numel() for p in model.queue_neck.parameters()) == 262_272
 
 
@@ -98,7 +98,7 @@ def test_swin_mixin_config_runs_a_training_step():
     losses = model.loss(torch.randn(2, 3, 96, 96), samples)
     assert {'loss_cls', 'loss_cls_aug', 'loss_qc', 'loss_ssdt'} <= set(losses)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
-    assert model.neck.pattern_bias.grad is not None
+    assert model.neck.kernel_generator[0].weight.grad is not None
     HOOKS.build(cfg.custom_hooks[0])
 
 

@@ -20,13 +20,17 @@ pytest.importorskip('efficientnet_lite_pytorch')
 FM = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
 STOCK = 'efficientnet-lite0_fmnist8-10shot.py'
 CSDNET = 'csdnet_efficientnet-lite0_fmnist8-10shot.py'
+MOBILENET = 'mobilenet-v2_fmnist8-10shot.py'
+CSDNET_MOBILENET = 'csdnet_mobilenet-v2_fmnist8-10shot.py'
 MOCO = 'mocov2_efficientnet-lite0_fmnist8.py'
 DECODER = 'synthpairs-decoder_efficientnet-lite0_fmnist8.py'
 SYNTHPAIRS = 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py'
 LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
 RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
-ALL = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
+EFFICIENTNET = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
+ALL = EFFICIENTNET + [MOBILENET, CSDNET_MOBILENET]
 WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
+MOBILENET_WEIGHTS = 'checkpoints/mobilenetv2_in1k_deepsort_mmpretrain.pth'
 
 
 def _load(name):
@@ -65,21 +69,32 @@ def test_parts_name_real_arguments_and_start_from_the_package_weights(name):
                 check(value, f'{where}.{key}')
 
     check(cfg.model.to_dict(), 'model')
-    assert cfg.model.backbone.type == 'EfficientNetLite'
-    assert cfg.model.backbone.init_cfg.checkpoint == WEIGHTS
-    # The ImageNet weights expect [-1, 1] inputs.
-    assert cfg.data_preprocessor.mean == [127.5] * 3
-    assert cfg.data_preprocessor.std == [127.5] * 3
+    if name in EFFICIENTNET:
+        assert cfg.model.backbone.type == 'EfficientNetLite'
+        assert cfg.model.backbone.init_cfg.checkpoint == WEIGHTS
+        # The ImageNet weights expect [-1, 1] inputs.
+        assert cfg.data_preprocessor.mean == [127.5] * 3
+        assert cfg.data_preprocessor.std == [127.5] * 3
+    else:
+        assert cfg.model.backbone.type == 'MobileNetV2'
+        assert cfg.model.backbone.init_cfg.checkpoint == MOBILENET_WEIGHTS
+        assert cfg.data_preprocessor.mean == [123.675, 116.28, 103.53]
 
 
-def test_csdnet_is_the_stock_config_plus_the_method():
-    stock, csdnet = _load(STOCK), _load(CSDNET)
+@pytest.mark.parametrize('stock_name,csdnet_name',
+                         [(STOCK, CSDNET), (MOBILENET, CSDNET_MOBILENET)])
+def test_csdnet_is_the_stock_config_plus_the_method(stock_name,
+                                                    csdnet_name):
+    stock, csdnet = _load(stock_name), _load(csdnet_name)
     assert _changed(stock.to_dict(), csdnet.to_dict()) == {
         'model', 'optim_wrapper', 'custom_hooks'}
     assert _changed(stock.model, csdnet.model) == {
         'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss'}
     assert csdnet.model.neck.in_channels == 1280
     assert csdnet.optim_wrapper.optimizer == stock.optim_wrapper.optimizer
+    # The two backbones share data, schedule and seed.
+    assert _changed(_load(STOCK).to_dict(), stock.to_dict()) <= {
+        'model', 'pretrained', 'data_preprocessor'}
     # One training step of the built model at the configs' 128 px.
     model = _build(csdnet).train()
     samples = [DataSample().set_gt_label(i % 8) for i in range(4)]

@@ -1,15 +1,13 @@
 """tools/dataset_converters/prepare_fashion_mnist_fewshot.py on tiny
 synthetic idx files (the Debian package is not needed)."""
-import gzip
 import json
 import os
 import os.path as osp
-import struct
 
 import numpy as np
 import pytest
 
-from conftest import PYTHON, run_tool
+from conftest import PYTHON, make_fashion_split, run_tool, write_idx
 
 SCRIPT = osp.join('tools', 'dataset_converters',
                   'prepare_fashion_mnist_fewshot.py')
@@ -20,18 +18,6 @@ COUNTS = ['--shots', '3', '--unlabeled-per-class', '20',
           '--test-per-class', '15']
 
 
-def _write_idx(path, array, magic):
-    header = struct.pack(f'>{1 + array.ndim}I', magic, *array.shape)
-    with gzip.GzipFile(path, 'wb', mtime=0) as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
-def _make_split(rng, per_class):
-    labels = rng.permutation(np.repeat(np.arange(10), per_class))
-    images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
-    return images, labels
-
-
 @pytest.fixture(scope='module')
 def src(tmp_path_factory):
     """10 classes x 30 train and x 25 t10k images of 28 x 28, shuffled."""
@@ -39,9 +25,9 @@ def src(tmp_path_factory):
     rng = np.random.default_rng(123)
     arrays = {}
     for split, per_class in (('train', 30), ('t10k', 25)):
-        images, labels = _make_split(rng, per_class)
-        _write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        _write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+        images, labels = make_fashion_split(rng, per_class)
+        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
         arrays[split] = (images, labels)
     return root, arrays
 

@@ -7,12 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import PYTHON, REPO_ROOT, run_tool
-from test_prepare_fashion_mnist import _make_split, _write_idx
+from conftest import (PYTHON, REPO_ROOT, make_fashion_split, run_tool,
+                      write_idx)
 
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
-from realdata_benchmark import mean_std, summarize  # noqa: E402
+from realdata_benchmark import (ABLATION, mean_std, stability_runs,  # noqa: E402,E501
+                                summarize, summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
@@ -47,9 +48,9 @@ def src(tmp_path_factory):
     root = tmp_path_factory.mktemp('fashion_src')
     rng = np.random.default_rng(7)
     for split, per_class in (('train', 6), ('t10k', 3)):
-        images, labels = _make_split(rng, per_class)
-        _write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        _write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+        images, labels = make_fashion_split(rng, per_class)
+        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
     return root
 
 
@@ -103,3 +104,81 @@ def test_failed_step_names_its_log(tmp_path, src):
     assert "arch='lite9' is not one of" in result.stderr
     assert str(tmp_path / 'work' / 'seed0' / 'stock' / 'train.log') in \
         result.stderr
+
+
+def test_ablation_table_has_paired_differences_and_collapses():
+    def run(val, test):
+        return {'val/top1': val, 'test/top1': test}
+
+    per_unit = {}
+    for seed, base in ((0, 60.0), (1, 64.0)):
+        results = {name: run(base + i, base + 2 * i)
+                   for i, (name, _, _, _) in enumerate(ABLATION)}
+        per_unit[('mobilenet-v2', 'upper4-5shot', seed)] = results
+    per_unit[('mobilenet-v2', 'upper4-5shot', 1)]['full'] = {
+        'collapsed_at': 57.0}
+    table = summarize_suite('csdnet-ablation', per_unit)
+    assert '**mobilenet-v2, upper4-5shot** — seeds 0 / 1' in table
+    # SSDP + SSDT is row 3: val base + 3, test base + 6, +6 over stock.
+    assert ('| SSDP + SSDT | 65.00 ± 2.83 (63.0 / 67.0) | 68.00 ± 2.83 '
+            '(66.0 / 70.0) | 6.00 ± 0.00 (6.0 / 6.0) |') in table
+    assert ('| SSDP + DDL + SSDT | collapsed on 1 of 2 seeds (stopped at '
+            'iteration 57) | – | – |') in table
+
+
+def test_stability_grid_covers_every_rate_and_multiplier():
+    names = [name for name, _, _, _ in stability_runs()]
+    assert len(names) == len(set(names)) == 3 * (1 + 2 + 1)
+    assert 'csdnet_lr0.03_neck10x' in names
+    assert 'csdnet_lr0.003_neck1x' in names
+    assert 'csdnet_norm-none_lr0.003_neck10x' in names
+    options = dict((n, o) for n, _, _, o in stability_runs())
+    assert options['csdnet_norm-none_lr0.03_neck10x'] == (
+        'optim_wrapper.optimizer.lr=0.03',
+        'optim_wrapper.paramwise_cfg.custom_keys.neck.lr_mult=10',
+        'model.neck.pattern_norm=none')
+
+
+def test_ablation_suite_runs_every_variant(tmp_path):
+    """The ablation suite end to end on tiny synthetic idx files (one epoch
+    per run, one backbone, the 5-shot task): every variant trains on the
+    shots, reports val (its own split) and test top-1."""
+    root = tmp_path / 'src'
+    root.mkdir()
+    rng = np.random.default_rng(3)
+    for split, per_class in (('train', 8), ('t10k', 2)):
+        images, labels = make_fashion_split(rng, per_class)
+        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    result = run_tool([
+        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
+        '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
+        '--src', str(root), '--work-dir', str(tmp_path / 'work'),
+        '--data-dir', str(tmp_path / 'data'), '--test-per-class', '2',
+        '--val-per-class', '2', '--threads', '1', '--cfg-options',
+        'train_cfg.max_epochs=1'
+    ], timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    data = tmp_path / 'data' / 'upper4-5shot' / 'seed0' / 'anno'
+    assert len((data / 'train.txt').read_text().splitlines()) == 20
+    assert len((data / 'val.txt').read_text().splitlines()) == 8
+    out = tmp_path / 'work' / 'csdnet-ablation'
+    results = json.loads((out / 'results.json').read_text())
+    runs = results['efficientnet-lite0/upper4-5shot/0']
+    assert set(runs) == {name for name, _, _, _ in ABLATION}
+    for name, metrics in runs.items():
+        assert set(metrics) == {'val/top1', 'test/top1'}, name
+        # 8 val / 8 test images of 4 classes: multiples of 12.5 %.
+        assert metrics['val/top1'] % 12.5 == 0, name
+    work = out / 'efficientnet-lite0' / 'upper4-5shot' / 'seed0'
+    # Each variant trained the modules it names, validating on val.txt.
+    logs = {name: (work / name / 'train.log').read_text()
+            for name in runs}
+    assert 'loss_qc' in logs['full'] and 'loss_ssdt' in logs['full']
+    assert 'loss_qc' not in logs['view_ssdt']
+    assert 'loss_cls_aug' in logs['view']
+    assert 'loss_cls_aug' not in logs['reweight']
+    assert 'gate_mean' in logs['reweight']
+    assert "'split': 'val'" in logs['stock'] or "split='val'" in \
+        logs['stock']
+    assert (out / 'results.md').read_text().strip() in result.stdout

@@ -14,6 +14,10 @@ from ``--src`` and writes::
     |-- anno/
     |   |-- train.txt     --shots labelled images per class (depends on --seed)
     |   |-- test.txt      --test-per-class images per class from t10k
+    |   |-- val.txt       --val-per-class train-split images per class that
+    |   |                 are not shots (only with --val-per-class > 0): a
+    |   |                 validation split for choosing options, so that the
+    |   |                 test images are used once, for the reported figure
     |   `-- unlabeled.txt --unlabeled-per-class train-split images per class,
     |                     a pool for self-supervised pre-training (true labels
     |                     listed; SSL ignores them; may overlap train.txt)
@@ -232,10 +236,12 @@ def parse_classes(text: str) -> List[int]:
 
 def prepare(src: str, out: str, classes: Sequence[int], shots: int,
             seed: int, unlabeled_per_class: int,
-            test_per_class: int) -> dict:
-    if shots < 1 or test_per_class < 1 or unlabeled_per_class < 0:
+            test_per_class: int, val_per_class: int = 0) -> dict:
+    if shots < 1 or test_per_class < 1 or unlabeled_per_class < 0 or \
+            val_per_class < 0:
         raise PrepareError('--shots and --test-per-class must be at least 1, '
-                           '--unlabeled-per-class at least 0.')
+                           '--unlabeled-per-class and --val-per-class at '
+                           'least 0.')
     if osp.exists(out) and not osp.isdir(out):
         raise PrepareError(f'--out {out} exists and is not a directory.')
     check_sources(src)
@@ -253,11 +259,19 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
                        '--unlabeled-per-class')
     test = select(test_labels, classes, test_per_class, 'test', FIXED_SEED,
                   't10k (test) split', '--test-per-class')
+    # Validation images come from the training split (never t10k) and are
+    # never shots of this seed.
+    shot_indices = {index for index, _ in train}
+    not_shots = train_labels.astype(np.int64)
+    not_shots[sorted(shot_indices)] = -1
+    val = select(not_shots, classes, val_per_class, 'val', FIXED_SEED,
+                 'training split (without the shots)', '--val-per-class')
 
     train_prefix, test_prefix = SPLITS['train'][2], SPLITS['t10k'][2]
     wanted = {}  # file name -> image; each file written once
     for prefix, items, images in ((train_prefix, train, train_images),
                                   (train_prefix, unlabeled, train_images),
+                                  (train_prefix, val, train_images),
                                   (test_prefix, test, test_images)):
         for index, _ in items:
             wanted[f'{prefix}_{index}.png'] = images[index]
@@ -273,6 +287,11 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
     write_text(osp.join(anno_dir, 'test.txt'), list_text(test_prefix, test))
     write_text(osp.join(anno_dir, 'unlabeled.txt'),
                list_text(train_prefix, unlabeled))
+    val_file = osp.join(anno_dir, 'val.txt')
+    if val:
+        write_text(val_file, list_text(train_prefix, val))
+    elif osp.exists(val_file):
+        os.remove(val_file)
     stale = sorted(name for name in os.listdir(image_dir)
                    if WRITTEN_NAME.match(name) and name not in wanted)
 
@@ -290,17 +309,18 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
         seed=seed,
         fixed_seed=FIXED_SEED,
         per_class=dict(train=shots, unlabeled=unlabeled_per_class,
-                       test=test_per_class),
+                       test=test_per_class, val=val_per_class),
         counts=dict(train=len(train), unlabeled=len(unlabeled),
-                    test=len(test), images=len(wanted),
+                    test=len(test), val=len(val), images=len(wanted),
                     unlabeled_also_in_train=len(set(train) & set(unlabeled))),
         files=dict(train='anno/train.txt', test='anno/test.txt',
-                   unlabeled='anno/unlabeled.txt', images='images'),
+                   unlabeled='anno/unlabeled.txt', images='images',
+                   **(dict(val='anno/val.txt') if val else {})),
         labels='1-based, in the order of `classes`',
         selection=('per class, candidates ordered by sha256("<purpose>:'
                    '<seed>:<source label>:<source index>"), first N taken; '
-                   'purpose "shots" uses `seed`, "unlabeled" and "test" use '
-                   '`fixed_seed`'),
+                   'purpose "shots" uses `seed`, "unlabeled", "test" and '
+                   '"val" (which skips the shots) use `fixed_seed`'),
         tool='tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
     )
     write_text(osp.join(out, 'meta.json'),
@@ -329,12 +349,16 @@ def main(argv=None) -> None:
     parser.add_argument('--test-per-class', type=int, default=200,
                         help='t10k images per class in the test list '
                         '(fixed seed)')
+    parser.add_argument('--val-per-class', type=int, default=0,
+                        help='training-split images per class (not shots) '
+                        'in anno/val.txt, a validation split; 0 writes none')
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
         classes = parse_classes(args.classes)
         result = prepare(args.src, args.out, classes, args.shots, args.seed,
-                         args.unlabeled_per_class, args.test_per_class)
+                         args.unlabeled_per_class, args.test_per_class,
+                         args.val_per_class)
     except PrepareError as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(2)
@@ -346,7 +370,8 @@ def main(argv=None) -> None:
           f'({",".join(map(str, classes))}), seed {args.seed}: '
           f'train {counts["train"]} ({args.shots}/class), test '
           f'{counts["test"]} ({args.test_per_class}/class), unlabeled '
-          f'{counts["unlabeled"]} ({args.unlabeled_per_class}/class); '
+          f'{counts["unlabeled"]} ({args.unlabeled_per_class}/class), val '
+          f'{counts["val"]} ({args.val_per_class}/class); '
           f'{counts["images"]} images -> {args.out} in '
           f'{time.perf_counter() - start:.1f} s{note}')
 

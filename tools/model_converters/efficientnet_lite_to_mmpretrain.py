@@ -71,11 +71,11 @@ def build_backbone(arch: str, **kwargs) -> EfficientNetLite:
         raise UserInputError(str(e)) from None
 
 
-def load_source(src: str) -> 'OrderedDict[str, torch.Tensor]':
+def load_source(src: str, what: str = 'an efficientnet-lite-pytorch model'
+                ) -> 'OrderedDict[str, torch.Tensor]':
     if not osp.isfile(src):
         raise UserInputError(f'{src}: no such file (SRC must be the state '
-                             'dict file of an efficientnet-lite-pytorch '
-                             'model).')
+                             f'dict file of {what}).')
     try:
         obj = torch.load(src, map_location='cpu', weights_only=True)
     except Exception as e:  # pickle, zip and weights_only errors alike

@@ -1,3 +1,4 @@
+from .collapse_hook import CollapseHook
 from .generated_pairs_hook import GeneratedPairsHook
 from .model_visuals_hook import ModelVisualsHook
 from .non_finite_loss_hook import NonFiniteLossHook
@@ -5,6 +6,6 @@ from .rng_state_hook import RNGStateHook
 from .ssdp_hook import SSDPHook
 
 __all__ = [
-    'GeneratedPairsHook', 'ModelVisualsHook', 'NonFiniteLossHook',
-    'RNGStateHook', 'SSDPHook'
+    'CollapseHook', 'GeneratedPairsHook', 'ModelVisualsHook',
+    'NonFiniteLossHook', 'RNGStateHook', 'SSDPHook'
 ]

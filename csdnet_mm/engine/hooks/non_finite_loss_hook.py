@@ -21,15 +21,28 @@ class NonFiniteLossHook(Hook):
     (the flag is all-reduced, so every rank stops together instead of
     hanging in the next collective), it raises :class:`NonFiniteLossError`
     naming the iteration, the non-finite terms and the last checkpoint to
-    resume from. The plugin's ``tools/train.py`` adds this hook unless the
-    config has one or ``--no-nonfinite-check`` is given. Non-finite
-    gradients behind a finite loss are not checked here (AMP's dynamic loss
-    scaling skips those steps).
+    resume from. Non-finite gradients behind a finite loss are not checked
+    here (AMP's dynamic loss scaling skips those steps).
+
+    It is in ``configs/_base_/default_runtime.py`` as
+    ``default_hooks.nonfinite``; turn it off in a child config with
+    ``default_hooks = dict(nonfinite=dict(enable=False))`` (a no-op hook)
+    or remove it with ``default_hooks = dict(nonfinite=None)``. The
+    plugin's ``tools/train.py`` adds it to configs without one, and
+    ``--no-nonfinite-check`` turns every one off.
+
+    Args:
+        enable (bool): Check the losses. Defaults to True.
     """
 
     priority = 'VERY_HIGH'
 
+    def __init__(self, enable: bool = True) -> None:
+        self.enable = enable
+
     def before_train(self, runner) -> None:
+        if not self.enable:
+            return
         model = get_ori_model(runner.model)
         if getattr(model.parse_losses, '_checks_finite', False):
             return

@@ -136,6 +136,10 @@ class CSDNet(ImageClassifier):
 
         feats, logits, pattern = self._forward_view(inputs)
         losses = self._cls_loss(logits, data_samples, '', 1.0)
+        if pattern is not None:
+            gate = torch.sigmoid(pattern.detach().float())
+            losses['gate_mean'] = gate.mean()
+            losses['gate_min'] = gate.min()
 
         aug = None
         if pattern is not None and self.ssdp_active:

@@ -53,6 +53,18 @@ class SSDP(BaseModule):
             kernel; None keeps C. Defaults to 64.
         reweight (str): ``'product'`` (X * sigma(P)) or ``'residual'``
             (X * (1 + sigma(P))). Defaults to ``'product'``.
+        pattern_norm (str): ``'standardize'`` (per image, P minus its
+            spatial mean over its spatial std, before the sigmoid) or
+            ``'none'`` (a raw P plus a learned scalar bias, the earlier
+            default). Unbounded, a raw P can drive sigma(P) to 0 at every
+            location at once: the features are switched off, sigma' = 0
+            there, so no gradient ever reaches the kernel or the backbone
+            again and the classifier stays at chance (seen with ImageNet
+            MobileNetV2 at lr 0.03 and the 10x neck multiplier, see
+            docs/methods/csdnet.md). Standardised, sigma(P) re-weights
+            locations relative to each other and cannot go to 0 everywhere;
+            Eq. 1's min-max mask is unchanged by it.
+            Defaults to ``'standardize'``.
         threshold (str): ``'mean'`` (per-image mean of the normalised map),
             ``'fixed'`` or ``'random'``. Defaults to ``'mean'``.
         fixed_threshold (float): theta_c of ``'fixed'``. Defaults to 0.5.
@@ -71,6 +83,7 @@ class SSDP(BaseModule):
 
     KERNEL_TYPES = ('dynamic', 'per_location')
     REWEIGHTS = ('product', 'residual')
+    PATTERN_NORMS = ('standardize', 'none')
     THRESHOLDS = ('mean', 'fixed', 'random')
     VIEW_MODES = ('crop_zoom', 'keep', 'erase')
 
@@ -81,6 +94,7 @@ class SSDP(BaseModule):
                  hidden_ratio: int = 16,
                  reduce_channels: Optional[int] = 64,
                  reweight: str = 'product',
+                 pattern_norm: str = 'standardize',
                  threshold: str = 'mean',
                  fixed_threshold: float = 0.5,
                  random_threshold: Tuple[float, float] = (0.4, 0.6),
@@ -92,6 +106,8 @@ class SSDP(BaseModule):
         super().__init__(init_cfg=init_cfg)
         check_choice('SSDP', 'kernel_type', kernel_type, self.KERNEL_TYPES)
         check_choice('SSDP', 'reweight', reweight, self.REWEIGHTS)
+        check_choice('SSDP', 'pattern_norm', pattern_norm,
+                     self.PATTERN_NORMS)
         check_choice('SSDP', 'threshold', threshold, self.THRESHOLDS)
         check_choice('SSDP', 'view_mode', view_mode, self.VIEW_MODES)
         if kernel_size < 1 or kernel_size % 2 == 0:
@@ -106,6 +122,7 @@ class SSDP(BaseModule):
         self.kernel_type = kernel_type
         self.kernel_size = kernel_size
         self.reweight_mode = reweight
+        self.pattern_norm = pattern_norm
         self.threshold = threshold
         self.fixed_threshold = fixed_threshold
         self.random_threshold = (lo, hi)
@@ -130,12 +147,24 @@ class SSDP(BaseModule):
             self.kernel_encoder = nn.Conv2d(
                 reduced, k2, 3, padding=1)
             self.score = nn.Conv2d(in_channels, 1, 1)
-        self.pattern_bias = nn.Parameter(torch.zeros(1))
+        # A global shift of P is what saturates sigma(P) everywhere; the
+        # standardised map has none to learn.
+        self.pattern_bias = (
+            nn.Parameter(torch.zeros(1)) if pattern_norm == 'none' else None)
 
     # --- pattern map and re-weighting (differentiable) -------------------
 
     def pattern_map(self, x: torch.Tensor) -> torch.Tensor:
         """P (B, 1, h, w) of a feature map X (B, C, h, w)."""
+        p = self._raw_pattern_map(x)
+        if self.pattern_bias is not None:
+            return p + self.pattern_bias
+        flat = p.float().flatten(1)
+        mean = flat.mean(dim=1).view(-1, 1, 1, 1)
+        std = flat.std(dim=1, unbiased=False).view(-1, 1, 1, 1)
+        return ((p.float() - mean) / (std + 1e-5)).to(p.dtype)
+
+    def _raw_pattern_map(self, x: torch.Tensor) -> torch.Tensor:
         b, _, h, w = x.shape
         k = self.kernel_size
         if self.kernel_type == 'dynamic':
@@ -146,11 +175,11 @@ class SSDP(BaseModule):
             p = F.conv2d(
                 reduced.reshape(1, -1, h, w), kernels, padding=k // 2,
                 groups=b).view(b, 1, h, w)
-            return p * self.scale + self.pattern_bias
+            return p * self.scale
         weights = self.kernel_encoder(self.reduce(x)).softmax(dim=1)
         neighbours = F.unfold(self.score(x), k, padding=k // 2)
         p = (weights.flatten(2) * neighbours).sum(dim=1)
-        return p.view(b, 1, h, w) + self.pattern_bias
+        return p.view(b, 1, h, w)
 
     def reweight(self, x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         gate = torch.sigmoid(p)

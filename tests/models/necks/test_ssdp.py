@@ -13,22 +13,80 @@ def _pattern_with_peak(b=1, h=8, w=8, rows=(2, 4), cols=(5, 7)):
 
 
 def test_default_parameter_count_matches_spec():
-    # csdnet-method.md §3.1: 467,712 for C = 2048, k = 3, r = 16, C_b = 64,
-    # plus the scalar bias.
-    assert sum(p.numel() for p in SSDP(2048).parameters()) == 467_713
+    # docs/methods/csdnet.md: 467,712 for C = 2048, k = 3, r = 16,
+    # C_b = 64; pattern_norm='none' adds the scalar bias.
+    assert sum(p.numel() for p in SSDP(2048).parameters()) == 467_712
+    assert sum(p.numel() for p in SSDP(
+        2048, pattern_norm='none').parameters()) == 467_713
 
 
-def test_dynamic_kernel_equals_per_image_convolution():
+@pytest.mark.parametrize('pattern_norm', ['standardize', 'none'])
+def test_dynamic_kernel_equals_per_image_convolution(pattern_norm):
     torch.manual_seed(0)
-    ssdp = SSDP(32, reduce_channels=8, hidden_ratio=4)
+    ssdp = SSDP(32, reduce_channels=8, hidden_ratio=4,
+                pattern_norm=pattern_norm)
     x = torch.randn(3, 32, 6, 6)
     batched = ssdp.pattern_map(x)
     reduced = ssdp.reduce(x)
     kernels = ssdp.kernel_generator(x.mean(dim=(2, 3))).view(3, 8, 3, 3)
     for i in range(3):
         single = F.conv2d(reduced[i:i + 1], kernels[i:i + 1], padding=1)
-        torch.testing.assert_close(
-            batched[i:i + 1], single * ssdp.scale + ssdp.pattern_bias)
+        single = single * ssdp.scale
+        if pattern_norm == 'none':
+            expected = single + ssdp.pattern_bias
+        else:
+            expected = (single - single.mean()) / (
+                single.std(unbiased=False) + 1e-5)
+        torch.testing.assert_close(batched[i:i + 1], expected)
+
+
+def _shift_kernel_output(ssdp, shift):
+    """Make every kernel weight `shift` larger, as a large optimizer step
+    on the generator's output bias does: P moves by the same amount at
+    every location of a positive feature map."""
+    with torch.no_grad():
+        ssdp.kernel_generator[-1].bias.add_(shift)
+
+
+def test_standardized_gate_cannot_switch_all_features_off():
+    """The collapse: a raw P pushed far negative everywhere makes
+    sigma(P) ~ 0 at every location, the pooled features vanish and no
+    gradient reaches the kernel any more. Standardised, the same weights
+    still re-weight locations relative to each other, and the Eq. 1 mask
+    is the same."""
+    torch.manual_seed(0)
+    x = torch.rand(2, 16, 5, 5)  # non-negative, like post-ReLU features
+    raw = SSDP(16, reduce_channels=4, hidden_ratio=2, pattern_norm='none')
+    std = SSDP(16, reduce_channels=4, hidden_ratio=2)
+    std.load_state_dict(
+        {k: v for k, v in raw.state_dict().items() if k != 'pattern_bias'})
+    with torch.no_grad():  # a positive reduced map, so the shift is global
+        raw.reduce.weight.abs_()
+        raw.reduce.bias.fill_(1.0)
+        std.reduce.load_state_dict(raw.reduce.state_dict())
+    _shift_kernel_output(raw, -200.0)
+    _shift_kernel_output(std, -200.0)
+
+    raw_feats, raw_p = raw.forward_with_pattern(x)
+    std_feats, std_p = std.forward_with_pattern(x)
+    assert torch.sigmoid(raw_p).max() < 1e-6
+    assert raw_feats.abs().max() < 1e-6 * x.abs().max()
+    gate = torch.sigmoid(std_p)
+    assert 0.3 < gate.mean() < 0.7 and gate.max() > 0.6
+    assert std_feats.abs().mean() > 0.1 * x.mean()
+    # The gradient reaches the kernel generator only when standardised.
+    raw_feats.sum().backward()
+    std_feats.sum().backward()
+    assert raw.kernel_generator[0].weight.grad.abs().max() < 1e-12
+    assert std.kernel_generator[0].weight.grad.abs().max() > 1e-6
+    # Eq. 1's min-max mask does not depend on the normalisation.
+    assert torch.equal(raw.make_mask(raw_p, (10, 10)),
+                       std.make_mask(std_p, (10, 10)))
+
+
+def test_unknown_pattern_norm_is_named():
+    with pytest.raises(UserInputError, match='pattern_norm'):
+        SSDP(8, pattern_norm='batch')
 
 
 def test_mask_box_from_constructed_pattern():
