@@ -11,7 +11,7 @@ def read_version() -> str:
     return namespace['__version__']
 
 
-# Bounds are the set verified together in shared/docs/stack-notes.md §1.
+# Bounds are the set verified together (docs/stack-fixes.md, "Versions").
 # torchvision 0.29 only asks for torch>=2.14, so torch's upper bound is ours.
 INSTALL_REQUIRES = [
     'torch>=2.14,<2.15',

@@ -1,8 +1,9 @@
 """Every fix this plugin applies to the OpenMMLab stack, in one place.
 
 The stack (torch 2.14, numpy 2.4, setuptools >= 82, mmengine 0.10.7,
-mmpretrain 1.2.0) breaks in ways documented in ``shared/docs/stack-notes.md``
-§2; each function below names the upstream problem it works around. The
+mmpretrain 1.2.0) breaks in ways documented in ``docs/stack-fixes.md`` (one
+section per fix, with its trigger and test); each function below names
+the upstream problem it works around. The
 import-time fixes are applied by :func:`apply_all` when ``csdnet_mm`` is
 imported (so a config's ``custom_imports`` activates them in every rank);
 the config-level ones are called by the plugin's ``tools/train.py`` and
@@ -144,7 +145,7 @@ def restore_numpy_in1d() -> None:
 # `hue=0.1`) shifts the hue channel with `np.uint8(hue_factor * 255)`, which
 # numpy >= 2 rejects for a negative factor:
 # `OverflowError: Python integer -5 out of bounds for uint8` -- about half of
-# all jittered images (not in stack-notes §2). numpy 1 wrapped the value
+# all jittered images. numpy 1 wrapped the value
 # modulo 256; the replacement below does that explicitly and is otherwise
 # mmcv's function.
 

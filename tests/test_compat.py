@@ -146,6 +146,20 @@ def test_adapt_cfg_keeps_explicit_wrapper_values():
     assert cfg.model_wrapper_cfg.find_unused_parameters is True
 
 
+# --- I: --amp on a machine without CUDA ---------------------------------
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_amp_check_stops_with_a_message_without_cuda():
+    from mmengine.optim import AmpOptimWrapper
+
+    from csdnet_mm.compat import check_amp_supported
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(AssertionError, match='only available'):
+        AmpOptimWrapper(optimizer=optimizer)
+    with pytest.raises(SystemExit, match='--amp needs a CUDA device'):
+        check_amp_supported()
+
+
 # --- G: numpy >= 2.4 and MMPretrain's retrieval metrics ------------------
 
 def test_retrieval_metrics_work_with_in1d_alias():

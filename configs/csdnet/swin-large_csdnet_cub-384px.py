@@ -16,7 +16,9 @@ model = dict(
 custom_hooks = [dict(type='SSDPHook')]
 
 # `mmpretrain::` inheritance adds `_scope_` to the visualizer dict, which
-# Visualizer.__init__ rejects (stack-notes.md §3); rebuild it without.
+# Visualizer.__init__ rejects when a tool passes the dict as keyword
+# arguments (MMPretrain's browse_dataset.py; docs/stack-fixes.md,
+# "Visualizer scope in browse_dataset"); rebuild it without.
 visualizer = dict(
     _delete_=True,
     type='UniversalVisualizer',

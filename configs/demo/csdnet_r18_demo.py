@@ -1,7 +1,7 @@
 # CSDNet on the generated demo data: `resnet18_demo.py` (same data, schedule,
 # seed and epochs) plus SSDP (pattern-map re-weighting and the augmented view)
-# and SSDT, at the spec's defaults, sized for the demo ResNet-18's 256-channel
-# last stage.
+# and SSDT, at their defaults (docs/methods/csdnet.md), sized for the demo
+# ResNet-18's 256-channel last stage.
 #
 # DDL (memory queue + queue-contrastive loss) is left out here: on this data
 # and budget it lowered held-out top-1 (README, "CSDNet on the demo data":

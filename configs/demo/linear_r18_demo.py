@@ -1,8 +1,8 @@
-# Linear evaluation of a demo SSL encoder (synthpairs-method.md §8): the
-# ResNet-18 is frozen (stem, all stages and their BN statistics), a linear
-# classifier is trained on its pooled features with 100 % of the labels
-# (linear_r18_demo_50pct.py / _20pct.py: fewer labels). The encoder defaults
-# to the SynthPairs-MoCo demo's; evaluate another one with
+# Linear evaluation of a demo SSL encoder (docs/methods/synthpairs.md,
+# "Evaluation protocols"): the ResNet-18 is frozen (stem, all stages and their
+# BN statistics), a linear classifier is trained on its pooled features with
+# 100 % of the labels (linear_r18_demo_50pct.py / _20pct.py: fewer labels). The
+# encoder defaults to the SynthPairs-MoCo demo's; evaluate another one with
 #   python tools/train.py configs/demo/linear_r18_demo.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
 # The pooled features are standardised by a BN without affine parameters

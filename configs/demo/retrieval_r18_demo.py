@@ -1,6 +1,7 @@
-# Retrieval evaluation of a demo SSL encoder (synthpairs-method.md §8): the
-# L2-normalised pooled features of the test split; every test image queries
-# all other test images; relevant = same class. Reports rank-1, rank-5, mAP.
+# Retrieval evaluation of a demo SSL encoder (docs/methods/synthpairs.md,
+# "Evaluation protocols"): the L2-normalised pooled features of the test split;
+# every test image queries all other test images; relevant = same class.
+# Reports rank-1, rank-5, mAP.
 #   python tools/test.py configs/demo/retrieval_r18_demo.py SSL_CKPT
 # (the checkpoint's backbone.* weights load into the retriever; the other
 # keys of an SSL checkpoint are ignored).

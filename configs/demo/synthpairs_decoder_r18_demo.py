@@ -1,8 +1,9 @@
-# SynthPairs stage 1 on the demo data: train the decoder on the frozen
-# encoder that stage 2 starts from (synthpairs-method.md §4). Offline there
-# are no ImageNet weights, so that encoder is the demo ResNet-18 at its
-# seeded random initialisation; its checkpoint (backbone + decoder) seeds
-# both demo SSL runs, synthpairs_mocov2_demo.py and mocov2_demo.py.
+# SynthPairs stage 1 on the demo data: train the decoder on the frozen encoder
+# that stage 2 starts from (docs/methods/synthpairs.md, "Stage 1: decoder
+# pre-training"). Offline there are no ImageNet weights, so that encoder is the
+# demo ResNet-18 at its seeded random initialisation; its checkpoint (backbone
+# + decoder) seeds both demo SSL runs, synthpairs_mocov2_demo.py and
+# mocov2_demo.py.
 _base_ = [
     '../_base_/datasets/ufg_demo_mocov2_bs32_64.py',
     '../_base_/default_runtime.py',

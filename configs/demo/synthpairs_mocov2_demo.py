@@ -1,7 +1,8 @@
 # SynthPairs-MoCo (stage 2) on the demo data: mocov2_demo.py plus the
 # decoder from stage 1 (configs/demo/synthpairs_decoder_r18_demo.py), the
 # feature perturbation and the generated-pair loss. Reconstructed options
-# are written out at their defaults (synthpairs-method.md §10).
+# are written out at their defaults (docs/methods/synthpairs.md,
+# "Reconstructed choices").
 _base_ = ['./mocov2_demo.py']
 
 model = dict(

@@ -1,6 +1,7 @@
-# Linear evaluation on the real-image benchmark (synthpairs-method.md §8 at
-# this scale): the EfficientNet-Lite0 is frozen (all stages, BN statistics
-# included), a linear classifier is trained on its pooled features with the
+# Linear evaluation on the real-image benchmark (the linear protocol of
+# docs/methods/synthpairs.md, "Evaluation protocols", at this scale): the
+# EfficientNet-Lite0 is frozen (all stages, BN statistics included), a
+# linear classifier is trained on its pooled features with the
 # 10 labelled images per class, and tested on the 200 per class. The
 # encoder defaults to the ImageNet weights (the "no SSL" reference);
 # evaluate an SSL encoder with

@@ -1,7 +1,7 @@
-# Retrieval evaluation on the real-image benchmark (synthpairs-method.md
-# §8): L2-normalised pooled EfficientNet-Lite0 features of the 1600 test
-# images; every test image queries all others; relevant = same class.
-# Reports rank-1, rank-5 and mAP. The encoder defaults to the ImageNet
+# Retrieval evaluation on the real-image benchmark (docs/methods/synthpairs.md,
+# "Evaluation protocols"): L2-normalised pooled EfficientNet-Lite0 features of
+# the 1600 test images; every test image queries all others; relevant = same
+# class. Reports rank-1, rank-5 and mAP. The encoder defaults to the ImageNet
 # weights (the "no SSL" reference); for an SSL encoder:
 #   python tools/test.py configs/fashion_mnist/retrieval_efficientnet-lite0_fmnist8.py SSL_CKPT
 _base_ = [

@@ -1,6 +1,7 @@
 # SynthPairs stage 1 on the real-image benchmark: train the decoder on the
-# frozen ImageNet EfficientNet-Lite0 (synthpairs-method.md §4), on the same
-# unlabelled pool as stage 2. Its checkpoint (backbone + decoder) seeds
+# frozen ImageNet EfficientNet-Lite0 (docs/methods/synthpairs.md, "Stage 1:
+# decoder pre-training"), on the same unlabelled pool as stage 2. Its
+# checkpoint (backbone + decoder) seeds
 # synthpairs-mocov2_efficientnet-lite0_fmnist8.py.
 _base_ = [
     '../_base_/datasets/fmnist_fewshot_mocov2_bs32_128.py',

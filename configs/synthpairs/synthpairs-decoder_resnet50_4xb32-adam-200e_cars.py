@@ -1,8 +1,9 @@
 # SynthPairs stage 1 on Stanford Cars: train the decoder D on the frozen
-# ImageNet-1k ResNet-50 that stage 2 starts from (synthpairs-method.md §4):
-# L_rec = MSE(D(GAP(f(x))), x) on the training images resized to 224 px,
-# Adam lr 1e-3, 200 epochs, batch 128 = 4 GPUs x 32. Its last checkpoint
-# (decoder.*) initialises D in synthpairs-{mocov2,simsiam}_*_cars.py.
+# ImageNet-1k ResNet-50 that stage 2 starts from (docs/methods/synthpairs.md,
+# "Stage 1: decoder pre-training"): L_rec = MSE(D(GAP(f(x))), x) on the
+# training images resized to 224 px, Adam lr 1e-3, 200 epochs, batch 128 = 4
+# GPUs x 32. Its last checkpoint (decoder.*) initialises D in
+# synthpairs-{mocov2,simsiam}_*_cars.py.
 _base_ = [
     '../_base_/models/mocov2_resnet50.py',
     '../_base_/datasets/stanford_cars_mocov2_bs32_224.py',

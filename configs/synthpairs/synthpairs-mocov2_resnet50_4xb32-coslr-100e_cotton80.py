@@ -22,7 +22,7 @@ model = dict(
     # would hold 273 or 17 stale keys of each image, mostly false negatives.
     queue_len=2560,
     decoder=dict(init_cfg=dict(checkpoint=stage1_checkpoint)),
-    # |M| = the training set, one of the spec's sweep values: the bank then
+    # |M| = the training set, one of the values worth sweeping: the bank then
     # spans the data set instead of 17 copies of it.
     perturbation=dict(bank_size=240))
 

@@ -1,7 +1,7 @@
 # SynthPairs stage 2, MoCo v2 variant ("Ours"), on CUB-200-2011: the MoCo v2
 # baseline plus the decoder from stage 1, the feature perturbation and the
 # generated-pair loss, L = L_ssl + 1.0 L_rec + 0.5 L_gen
-# (synthpairs-method.md §5). Run synthpairs-decoder_*_cub.py first.
+# (docs/methods/synthpairs.md). Run synthpairs-decoder_*_cub.py first.
 _base_ = [
     '../baselines/mocov2_resnet50_4xb32-coslr-100e_cub.py',
     '../_base_/methods/synthpairs_r50.py',

@@ -1,7 +1,7 @@
 # SynthPairs stage 2, SimSiam variant ("SimSiam + Ours"), on Stanford Cars:
 # the SimSiam baseline plus the decoder from stage 1, the feature
-# perturbation and the generated-pair loss (synthpairs-method.md §5,
-# SimSiam variant). Run synthpairs-decoder_*_cars.py first.
+# perturbation and the generated-pair loss (docs/methods/synthpairs.md,
+# "SimSiam variant"). Run synthpairs-decoder_*_cars.py first.
 _base_ = [
     '../baselines/simsiam_resnet50_4xb32-coslr-100e_cars.py',
     '../_base_/methods/synthpairs_r50.py',

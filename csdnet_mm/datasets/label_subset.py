@@ -17,7 +17,8 @@ class LabelSubsetDataset:
     """A class-stratified fraction of a dataset's labelled samples.
 
     For linear evaluation with 100 / 50 / 20 % of the training labels
-    (synthpairs-method.md §8). Each class c with n_c samples keeps
+    (docs/methods/synthpairs.md, "Evaluation protocols"). Each class c
+    with n_c samples keeps
     ``max(min_per_class, round(fraction * n_c))`` of them (rounded half up,
     at most n_c), drawn with ``numpy.random.default_rng(seed)`` so the
     subset depends only on the seed and the dataset, not on the global RNG.

@@ -1,5 +1,6 @@
 """CSDNet configs: they build, differ from their baselines only by the
-method, and every option of the spec is reachable from a config."""
+method, and every option of docs/methods/csdnet.md is reachable from a
+config."""
 import glob
 import os.path as osp
 

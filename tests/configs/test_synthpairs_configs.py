@@ -1,4 +1,4 @@
-"""SynthPairs real-data configs (synthpairs-method.md §7-8): they parse,
+"""SynthPairs real-data configs (docs/methods/synthpairs.md): they parse,
 their models build, stage 2 is its MoCo v2 / SimSiam baseline plus the
 SynthPairs delta only, and the stages and evaluations point at each other.
 
@@ -388,7 +388,7 @@ def test_each_model_type_builds():
             hooks.setdefault(hook.type, hook)
         if hasattr(model, 'decoder'):
             count = sum(p.numel() for p in model.decoder.parameters())
-            assert count == 54_250_387  # spec §4: 54.25 M
+            assert count == 54_250_387  # 54.25 M, docs/methods/synthpairs.md
         if type_name == 'SynthPairsMoCo':
             assert model.queue.shape == (128, 65536)
             assert model.perturbation.feat_bank.shape == (4096, 2048)

@@ -1,7 +1,7 @@
-# CUB-200-2011 as unlabelled SSL data with MoCo v2's augmentation (copied
-# from MMPretrain's imagenet_bs32_mocov2.py; synthpairs-method.md §7). The
-# labels are read but no SSL loss sees them. 32 images per GPU: the paper's
-# batch of 128 is 4 GPUs x 32.
+# CUB-200-2011 as unlabelled SSL data with MoCo v2's augmentation (copied from
+# MMPretrain's imagenet_bs32_mocov2.py; docs/methods/synthpairs.md, "Stage 2:
+# SSL with synthesized pairs"). The labels are read but no SSL loss sees them.
+# 32 images per GPU: the paper's batch of 128 is 4 GPUs x 32.
 dataset_type = 'CUB'
 data_root = 'data/CUB_200_2011'
 

@@ -1,6 +1,7 @@
-# Ultra-FGVC reference protocol (csdnet-method.md §10.1): train Resize 440 ->
-# rotation in [-15, 15] deg -> RandomCrop 384 -> flip; test Resize 384.
-# A subset file sets `data_root` and `subset` (and the head's num_classes).
+# Ultra-FGVC reference protocol (as in the public MaskCOV training code of the
+# benchmark): train Resize 440 -> rotation in [-15, 15] deg -> RandomCrop 384
+# -> flip; test Resize 384. A subset file sets `data_root` and `subset` (and
+# the head's num_classes).
 dataset_type = 'UFGDataset'
 data_root = 'data/UFG/Cotton80'
 subset = 'Cotton80'

@@ -2,7 +2,7 @@
 # in variables so each `csdnet_r50_*.py` adds exactly this to its baseline:
 #   model = {{_base_.csdnet_model}}
 # (a base cannot define `model` itself: MMEngine rejects keys that two bases
-# share). Every value is the spec's default (csdnet-method.md §9).
+# share). Every value is the default given in docs/methods/csdnet.md.
 csdnet_model = dict(
     type='CSDNet',
     # SSDP: content-aware kernel + sigma(P) re-weighting + pooling; its mask

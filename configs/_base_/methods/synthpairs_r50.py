@@ -8,8 +8,9 @@
 #                decoder=dict(_base_.synthpairs_decoder, init_cfg=...),
 #                **_base_.synthpairs_options,
 #                **_base_.synthpairs_moco_options)
-# Every reconstructed option is written out at the spec's default
-# (synthpairs-method.md §4, §7 and §10) so a sweep is one --cfg-options.
+# Every reconstructed option is written out at its default (listed with
+# the reason for it in docs/methods/synthpairs.md, "Reconstructed
+# choices") so a sweep is one --cfg-options.
 
 # D: Linear(2048 -> 512*7*7) + BN + ReLU, five x2 ConvTranspose blocks
 # (512 -> 16 channels, 7 -> 224 px), Conv3x3 to RGB: 54.25 M parameters.
@@ -31,7 +32,7 @@ synthpairs_options = dict(
     # Eq. 3-6; feat_dim defaults to the decoder's in_channels.
     perturbation=dict(
         type='FeaturePerturbation',
-        # |M|, value lost; the spec sweeps 1024, 4096 and the training set.
+        # |M|, value lost; worth sweeping 1024, 4096 and the training set.
         bank_size=4096,
         # 'gradcam' / 'lowvar' / 'random': the paper's Tables 4 and 8.
         noise_mode='both',

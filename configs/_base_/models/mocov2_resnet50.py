@@ -1,7 +1,7 @@
 # MMPretrain's MoCo v2 (mocov2_resnet50_8xb32-coslr-200e_in1k.py) with the
-# paper's ImageNet-1k supervised initialisation (synthpairs-method.md §7:
-# every method starts from it). Offline, override
-# `model.backbone.init_cfg=None` to start from random weights.
+# paper's ImageNet-1k supervised initialisation (every method starts from
+# it: docs/methods/synthpairs.md, "What the paper establishes"). Offline,
+# override `model.backbone.init_cfg=None` to start from random weights.
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa
 model = dict(
     type='MoCo',

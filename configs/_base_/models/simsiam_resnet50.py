@@ -1,5 +1,6 @@
 # MMPretrain's SimSiam (simsiam_resnet50_8xb32-coslr-100e_in1k.py) with the
-# paper's ImageNet-1k supervised initialisation (synthpairs-method.md §7).
+# paper's ImageNet-1k supervised initialisation (docs/methods/synthpairs.md,
+# "What the paper establishes").
 # MMPretrain uses SyncBN in the backbone and both necks; torch's SyncBN
 # refuses CPU tensors in a distributed run, so plain BN is written here (BN1d
 # in the necks, which see pooled vectors) and CPU/gloo runs work. On GPUs,

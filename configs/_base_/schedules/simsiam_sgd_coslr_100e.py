@@ -1,7 +1,8 @@
 # SimSiam's optimiser (MMPretrain's simsiam_resnet50_8xb32-coslr-100e_in1k;
-# synthpairs-method.md §7): SGD lr 0.05, momentum 0.9, wd 1e-4; the encoder
-# follows the cosine schedule, the predictor keeps a constant lr
-# (`fix_lr` + SimSiamHook), 100 epochs, batch 128.
+# docs/methods/synthpairs.md, "Stage 2: SSL with synthesized pairs"): SGD lr
+# 0.05, momentum 0.9, wd 1e-4; the encoder follows the cosine schedule, the
+# predictor keeps a constant lr (`fix_lr` + SimSiamHook), 100 epochs, batch
+# 128.
 lr = 0.05
 optim_wrapper = dict(
     type='OptimWrapper',

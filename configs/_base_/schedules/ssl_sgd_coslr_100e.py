@@ -1,5 +1,6 @@
-# MoCo v2's optimiser on the paper's schedule (synthpairs-method.md §7): SGD
-# lr 0.03, momentum 0.9, wd 1e-4, cosine over 100 epochs, batch 128.
+# MoCo v2's optimiser on the paper's schedule (docs/methods/synthpairs.md,
+# "Stage 2: SSL with synthesized pairs"): SGD lr 0.03, momentum 0.9, wd 1e-4,
+# cosine over 100 epochs, batch 128.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))

@@ -1,6 +1,7 @@
-# UFG CNN reference schedule (csdnet-method.md §10.1): SGD momentum 0.9, no
-# weight decay, lr 1e-3 for pretrained layers and 10x for new ones, StepLR
-# (60 epochs, gamma 0.1), 160 epochs.
+# UFG CNN reference schedule (as in the public MaskCOV training code of the
+# Ultra-FGVC benchmark): SGD momentum 0.9, no weight decay, lr 1e-3 for
+# pretrained layers and 10x for new ones, StepLR (60 epochs, gamma 0.1), 160
+# epochs.
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=0),
     paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.)}))

@@ -1,10 +1,11 @@
-# Linear evaluation of an SSL encoder on CUB-200-2011 (synthpairs-method.md
-# §8; MMPretrain's mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k
-# on the paper's data): the ResNet-50 is frozen (stem, all stages and their
-# BN statistics) and a linear classifier is trained on its 2048-d pooled
-# features with 100 % of the labels (the _50pct / _20pct files: fewer).
-# SGD lr 30, wd 0, steps at epochs 60 and 80, 100 epochs, batch 128 = 4 GPUs
-# x 32. Pass the encoder (any checkpoint with backbone.* keys):
+# Linear evaluation of an SSL encoder on CUB-200-2011
+# (docs/methods/synthpairs.md, "Evaluation protocols"; MMPretrain's
+# mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k on the paper's
+# data): the ResNet-50 is frozen (stem, all stages and their BN statistics) and
+# a linear classifier is trained on its 2048-d pooled features with 100 % of
+# the labels (the _50pct / _20pct files: fewer). SGD lr 30, wd 0, steps at
+# epochs 60 and 80, 100 epochs, batch 128 = 4 GPUs x 32. Pass the encoder (any
+# checkpoint with backbone.* keys):
 #   tools/dist_train.sh CONFIG 4 \
 #       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
 # The paper does not say whether it reports the best or the last epoch:
@@ -32,7 +33,8 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 
-# Crop sizes are the spec's reconstruction (MoCo's linear protocol).
+# Crop sizes are reconstructed (MoCo's linear protocol; the paper's were
+# lost).
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),

@@ -1,8 +1,8 @@
-# Retrieval evaluation of an SSL encoder on CUB-200-2011 (synthpairs-method.md
-# §8): the L2-normalised 2048-d pooled features of the test split; every
-# test image queries all other test images by cosine similarity; relevant =
-# same class. Reports rank-1, rank-5 and mAP (x 100). No parameter changes,
-# so there is no training part:
+# Retrieval evaluation of an SSL encoder on CUB-200-2011
+# (docs/methods/synthpairs.md, "Evaluation protocols"): the L2-normalised
+# 2048-d pooled features of the test split; every test image queries all other
+# test images by cosine similarity; relevant = same class. Reports rank-1,
+# rank-5 and mAP (x 100). No parameter changes, so there is no training part:
 #   python tools/test.py CONFIG SSL_CKPT
 # test.py loads the checkpoint non-strictly: its backbone.* weights fill the
 # retriever and the rest of an SSL checkpoint (encoder_k.*, decoder.*, the

@@ -28,7 +28,8 @@ def leave_one_out_retrieval(features: torch.Tensor,
 
     Every sample queries all *other* samples, ranked by cosine similarity
     (descending; ties keep index order). An item is relevant when it has the
-    query's class label (synthpairs-method.md §8).
+    query's class label (SynthPairs' retrieval protocol:
+    docs/methods/synthpairs.md, "Evaluation protocols").
 
     * ``rank{k}``: % of queries with at least one relevant item in the top
       k (a query without relevant items counts as a miss).

@@ -11,7 +11,8 @@ from ...errors import UserInputError, check_choice
 @MODELS.register_module()
 class CSDNet(ImageClassifier):
     """CSDNet: contrastive self-distillation for ultra-fine-grained
-    classification (csdnet-method.md §2, §6-§8).
+    classification (arXiv:2311.06056; the method as implemented here is
+    described in docs/methods/csdnet.md).
 
     Only training differs from :class:`ImageClassifier`: the raw view goes
     backbone -> SSDP neck -> head; SSDP's pattern map turns the batch into

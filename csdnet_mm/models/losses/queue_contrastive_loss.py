@@ -15,7 +15,8 @@ class QueueContrastiveLoss(nn.Module):
     same label -> ``1 - s``; different label -> ``max(0, s - margin)``.
     Candidates are the valid queue rows (label >= 0, detached) and, with
     ``use_batch``, the anchors themselves; self-pairs are excluded
-    (csdnet-method.md §4.2; L_qc, margin xi, weight alpha). Computed in fp32.
+    (docs/methods/csdnet.md, "DDL"; L_qc, margin xi, weight alpha).
+    Computed in fp32.
 
     Args:
         margin (float): xi. Defaults to 0.4.

@@ -11,7 +11,8 @@ class SSDTLoss(nn.Module):
     """CSDNet's logit self-distillation between the raw and augmented view.
 
     ``tau^2 * KL(softmax(sg(z_teacher) / tau) || softmax(z_student / tau))``,
-    batch-mean, computed in fp32 (csdnet-method.md §5; SSDT, weight beta).
+    batch-mean, computed in fp32 (docs/methods/csdnet.md, "SSDT"; weight
+    beta).
 
     Args:
         temperature (float): tau. Defaults to 4.0.

@@ -18,7 +18,8 @@ class FeatureDecoder(BaseModule):
     ConvTranspose2d(k4, s2, p1) + BN + ReLU whose channels halve (not below
     ``min_channels``); then Conv3x3 to 3 channels. With the defaults
     (2048-d input, 224 px, c0 = 512, 5 blocks) it has 54.25 M parameters
-    (synthpairs-method.md §4). The output lives in the data preprocessor's
+    (docs/methods/synthpairs.md, "Stage 1: decoder pre-training"). The
+    output lives in the data preprocessor's
     normalised space (``output_act='none'``) or in [0, 1]
     (``output_act='sigmoid'``; the algorithm maps it to the normalised
     space before the encoder sees it).

@@ -20,7 +20,7 @@ class MemoryQueueNeck(BaseModule):
     with their labels in an iota-long FIFO kept as buffers (so checkpoints
     and resume carry it), after gathering them from all ranks; every rank
     writes the same rows, so the queues stay identical without broadcasting
-    buffers (csdnet-method.md §4.1).
+    buffers (docs/methods/csdnet.md, "DDL").
 
     Args:
         in_channels (int): C.

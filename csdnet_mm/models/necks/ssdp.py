@@ -34,7 +34,7 @@ class SSDP(BaseModule):
     pattern map P (B, 1, h, w); ``sigma(P)`` re-weights X (training and
     inference), and, without gradient, P is min-max normalised, upsampled
     and binarised (Eq. 1) into a mask that turns the input batch into an
-    augmented view (csdnet-method.md §3; every choice below is
+    augmented view (docs/methods/csdnet.md, "SSDP"; every choice below is
     reconstructed and selectable).
 
     Used as a classifier neck: ``forward`` returns the re-weighted map,

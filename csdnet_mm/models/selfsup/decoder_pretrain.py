@@ -13,7 +13,8 @@ class DecoderPretrain(DecoderMixin, BaseSelfSupervisor):
     """Stage 1 of SynthPairs: train the decoder D on a frozen encoder.
 
     ``loss = MSE(D(GAP(f(x))), x)`` on non-augmented images
-    (synthpairs-method.md §4). The checkpoint's ``decoder.*`` weights feed
+    (docs/methods/synthpairs.md, "Stage 1: decoder pre-training"). The
+    checkpoint's ``decoder.*`` weights feed
     stage 2 through the decoder's ``init_cfg`` (``prefix='decoder.'``) and,
     when the encoder itself is not loaded from elsewhere, its
     ``backbone.*`` weights through ``load_from``.

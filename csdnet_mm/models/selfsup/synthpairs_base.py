@@ -66,8 +66,9 @@ class DecoderMixin:
 
 
 class SynthPairsMixin(DecoderMixin):
-    """SynthPairs' steps on top of an SSL algorithm (synthpairs-method.md
-    §5, steps 2-8): clean features, reconstruction loss, Grad-CAM scores,
+    """SynthPairs' steps on top of an SSL algorithm (steps 2-8 of
+    "Data flow of one training step" in docs/methods/synthpairs.md): clean
+    features, reconstruction loss, Grad-CAM scores,
     bank push, perturbation, generated pair and its contrastive loss.
 
     The host class provides ``backbone``, ``neck`` and the Grad-CAM loss

@@ -15,7 +15,8 @@ from .synthpairs_base import SynthPairsMixin, split_views
 
 @MODELS.register_module()
 class SynthPairsMoCo(SynthPairsMixin, MoCo):
-    """MoCo v2 with synthesized pairs (synthpairs-method.md §5).
+    """MoCo v2 with synthesized pairs (arXiv:2407.14676; see
+    docs/methods/synthpairs.md).
 
     Per iteration: the MoCo loss on two augmented views (L_ssl); the
     reconstruction D(f(x)) of the clean image (L_rec); Grad-CAM scores of

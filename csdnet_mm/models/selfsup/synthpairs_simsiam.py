@@ -14,7 +14,7 @@ from .synthpairs_base import SynthPairsMixin, split_views
 @MODELS.register_module()
 class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
     """SimSiam with synthesized pairs ("SimSiam + Ours",
-    synthpairs-method.md §5, SimSiam variant).
+    docs/methods/synthpairs.md, "SimSiam variant").
 
     L_ssl is SimSiam's symmetric negative cosine with stop-gradient. The
     Grad-CAM loss L_c is the SimSiam loss between the clean feature (through

@@ -69,7 +69,8 @@ def _touched(grads, prefix):
 
 @pytest.mark.parametrize('build', [_moco, _simsiam])
 def test_gradient_routing(build):
-    """synthpairs-method.md §3: who receives gradient from which loss."""
+    """Who receives gradient from which loss (docs/methods/synthpairs.md,
+    "Which tensors get gradients")."""
     model = build()
     losses = model.loss(_views(), None)
     # The Grad-CAM pass wrote no parameter gradient.
@@ -225,7 +226,7 @@ def test_decoder_pretrain_freezes_encoder_and_learns():
 
 
 def test_decoder_parameter_counts_and_output():
-    # synthpairs-method.md §4: 54.25 M / 26.43 M / 13.04 M parameters.
+    # docs/methods/synthpairs.md, "Stage 1": 54.25 M / 26.43 M / 13.04 M.
     counts = [sum(p.numel() for p in FeatureDecoder(base_channels=c)
                   .parameters()) for c in (512, 256, 128)]
     assert counts == [54_250_387, 26_429_107, 13_044_819]
