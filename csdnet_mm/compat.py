@@ -236,10 +236,10 @@ def ddp_device_ids_for_cpu_modules() -> None:
     MMDistributedDataParallel.__init__ = __init__
 
 
-# --- L. MMPretrain's browse_dataset.py on matplotlib >= 3.9 ----------------
+# --- L. MMPretrain's browse_dataset.py on a newer matplotlib (3.11) -------
 # tools/visualization/browse_dataset.py (`-m transformed` / `pipeline`)
 # calls `matplotlib._tight_bbox.adjust_bbox(figure, bbox)`; matplotlib made
-# `renderer` a required argument, so it fails with `TypeError: adjust_bbox()
+# `renderer` a required argument (3.11 here), so it fails with `TypeError: adjust_bbox()
 # missing 1 required positional argument: 'renderer'`. Where (and only
 # where) the installed signature requires it, the function gets the
 # figure's own renderer as the default -- in matplotlib and in the stock

@@ -253,7 +253,7 @@ def test_stock_nccl_init_fails_without_cuda(tmp_path):
     assert result.returncode != 0
 
 
-# --- L: MMPretrain's browse_dataset.py on matplotlib >= 3.9 ---------------
+# --- L. MMPretrain's browse_dataset.py on a newer matplotlib (3.11) -------
 
 ADJUST_BBOX = """
     import matplotlib
