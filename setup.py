@@ -1,7 +1,13 @@
 """Installs csdnet_mm, an MMPretrain plugin for CSDNet and synthesized-pairs SSL."""
+import os
 import os.path as osp
+import shutil
+import sys
+import warnings
 
 from setuptools import find_packages, setup
+
+REPO = osp.dirname(osp.abspath(__file__))
 
 
 def read_version() -> str:
@@ -21,6 +27,13 @@ INSTALL_REQUIRES = [
     # accepts mmcv>=2.0.0,<2.4.0 and uses none of the compiled ops.
     'mmcv-lite>=2.0,<2.4',
     'mmpretrain==1.2.0',
+    # `pkg_resources` left setuptools in 82. OpenMMLab's own entry points
+    # import it before any plugin code runs: openmim (`mim` at start-up) and
+    # mmengine 0.10.7's `Config.fromfile` for `mmpretrain::` bases in the
+    # stock tools/train.py (csdnet_mm.compat only helps once it is
+    # imported, which `custom_imports` does too late). torch 2.14 needs
+    # >=77.0.3.
+    'setuptools>=77.0.3,<82',
     'numpy>=1.25',
     'opencv-python>=4',
     'pillow',
@@ -42,10 +55,58 @@ REALDATA_REQUIRE = [
 EXTRAS_REQUIRE = {
     # tools/visualization/vis_tsne.py
     'analysis': ['scikit-learn>=1.5'],
+    # `mim search/train/test csdnet_mm`; installed together with the package
+    # so that pip resolves openmim's dependencies against the setuptools
+    # bound above (openmim alone can pull an openxlab that pins setuptools
+    # 60, below torch's minimum).
+    'mim': ['openmim'],
     'realdata': REALDATA_REQUIRE,
-    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5'] +
-    REALDATA_REQUIRE,
+    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5',
+              'openmim'] + REALDATA_REQUIRE,
 }
+
+MIM_FILES = ('tools', 'configs', 'model-index.yml')
+
+
+def add_mim_extension() -> None:
+    """Put configs, tools and model-index.yml into ``csdnet_mm/.mim``.
+
+    As OpenMMLab repositories do (mmpretrain's setup.py), so that ``mim
+    search/train/test csdnet_mm`` find them: symlinks for an editable
+    install (``develop``, or PEP 660's ``editable_wheel`` that ``pip install
+    -e`` runs), copies for a wheel or sdist.
+    """
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel', 'build', 'install'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return
+    mim_path = osp.join(REPO, 'csdnet_mm', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for filename in MIM_FILES:
+        src_path = osp.join(REPO, filename)
+        tar_path = osp.join(mim_path, filename)
+        if not osp.exists(src_path):
+            continue
+        if osp.islink(tar_path) or osp.isfile(tar_path):
+            os.remove(tar_path)
+        elif osp.isdir(tar_path):
+            shutil.rmtree(tar_path)
+        if mode == 'symlink':
+            try:
+                os.symlink(osp.relpath(src_path, mim_path), tar_path)
+                continue
+            except OSError:  # e.g. Windows without the privilege
+                warnings.warn(f'could not link {tar_path}; copying instead')
+        if osp.isdir(src_path):
+            shutil.copytree(src_path, tar_path, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src_path, tar_path)
+
+
+add_mim_extension()
 
 setup(
     name='csdnet_mm',
@@ -54,6 +115,7 @@ setup(
     long_description=open('README.md').read() if osp.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['csdnet_mm', 'csdnet_mm.*']),
+    include_package_data=True,
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

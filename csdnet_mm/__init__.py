@@ -10,8 +10,10 @@ from . import compat
 compat.quiet_known_warnings()
 compat.apply_all()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, hub, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
+hub.install_lazy_registration()
+
 __all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation',
-           'models']
+           'hub', 'models']

@@ -187,6 +187,103 @@ def fix_mmcv_adjust_hue() -> None:
         module.adjust_hue = _adjust_hue
 
 
+# --- K. stock `torchrun ... --launcher pytorch` on a machine without CUDA ---
+# The configs ask for `dist_cfg=dict(backend='nccl')` (MMPretrain's default)
+# and mmengine's Runner wraps the model with `device_ids=[LOCAL_RANK]`, so a
+# CPU-only launch of the stock tools/train.py fails twice: `init_process_group`
+# raises `ProcessGroupNCCL is only supported with GPUs, no GPUs found!` (a
+# combined 'cpu:gloo,cuda:nccl' backend fails the same way: torch creates
+# the NCCL group eagerly), then DDP rejects `device_ids` for a CPU module.
+# Both apply only to those failing cases: NCCL is kept wherever CUDA is
+# available, and `device_ids` wherever the module has a parameter on a GPU.
+
+
+def _cpu_backend(backend):
+    if backend == 'nccl' and not torch.cuda.is_available():
+        return 'gloo'
+    return backend
+
+
+def use_gloo_without_cuda() -> None:
+    if not _once('dist_backend'):
+        return
+    import mmengine.dist.utils as dist_utils
+    for name in ('_init_dist_pytorch', '_init_dist_mpi', '_init_dist_slurm'):
+        original = getattr(dist_utils, name, None)
+        if original is None:
+            continue
+
+        def init(backend, *args, _original=original, **kwargs):
+            return _original(_cpu_backend(backend), *args, **kwargs)
+
+        init.__wrapped__ = original
+        setattr(dist_utils, name, init)
+
+
+def ddp_device_ids_for_cpu_modules() -> None:
+    if not _once('ddp_device_ids'):
+        return
+    from mmengine.model import MMDistributedDataParallel
+    original_init = MMDistributedDataParallel.__init__
+
+    def __init__(self, module, *args, **kwargs):
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        if on_cpu and kwargs.get('device_ids') is not None:
+            kwargs['device_ids'] = None
+            kwargs.pop('output_device', None)
+        original_init(self, module, *args, **kwargs)
+
+    __init__.__wrapped__ = original_init
+    MMDistributedDataParallel.__init__ = __init__
+
+
+# --- L. MMPretrain's browse_dataset.py on a newer matplotlib (3.11) -------
+# tools/visualization/browse_dataset.py (`-m transformed` / `pipeline`)
+# calls `matplotlib._tight_bbox.adjust_bbox(figure, bbox)`; matplotlib made
+# `renderer` a required argument (3.11 here), so it fails with `TypeError: adjust_bbox()
+# missing 1 required positional argument: 'renderer'`. Where (and only
+# where) the installed signature requires it, the function gets the
+# figure's own renderer as the default -- in matplotlib and in the stock
+# script, which bound the name at its top before the config imported the
+# plugin.
+
+
+def _adjust_bbox_needs_renderer():
+    import inspect
+    try:
+        from matplotlib import _tight_bbox
+    except ImportError:
+        return None
+    parameter = inspect.signature(
+        _tight_bbox.adjust_bbox).parameters.get('renderer')
+    if parameter is None or parameter.default is not inspect.Parameter.empty:
+        return None
+    return _tight_bbox
+
+
+def default_adjust_bbox_renderer() -> None:
+    if not _once('adjust_bbox'):
+        return
+    if importlib.util.find_spec('matplotlib') is None:
+        return
+    tight_bbox = _adjust_bbox_needs_renderer()
+    if tight_bbox is None:
+        return
+    import sys
+    original = tight_bbox.adjust_bbox
+
+    def adjust_bbox(fig, bbox_inches, renderer=None, fixed_dpi=None):
+        if renderer is None:
+            renderer = fig.canvas.get_renderer()
+        return original(fig, bbox_inches, renderer, fixed_dpi)
+
+    adjust_bbox.__wrapped__ = original
+    tight_bbox.adjust_bbox = adjust_bbox
+    main = sys.modules.get('__main__')
+    if getattr(main, 'adjust_bbox', None) is original:
+        main.adjust_bbox = adjust_bbox
+
+
 def apply_all() -> None:
     """Apply every import-time fix (idempotent)."""
     patch_config_package_resolution()
@@ -194,6 +291,9 @@ def apply_all() -> None:
     make_cuda_set_device_safe()
     restore_numpy_in1d()
     fix_mmcv_adjust_hue()
+    use_gloo_without_cuda()
+    ddp_device_ids_for_cpu_modules()
+    default_adjust_bbox_renderer()
 
 
 # --- config-level fixes, applied by the plugin's tools ---------------------

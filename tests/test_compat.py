@@ -198,3 +198,115 @@ def test_adjust_hue_negative_factor_wraps_like_numpy1(backend):
     assert np.abs(back.astype(int) - img.astype(int)).mean() < 3
     with pytest.raises(ValueError):
         mmcv.adjust_hue(img, -0.6, backend=backend)
+
+
+# --- K: stock torchrun on a machine without CUDA --------------------------
+
+DDP_ON_CPU = """
+    import socket
+    import torch, torch.distributed as dist
+    {plugin}
+    from mmengine.model import MMDistributedDataParallel
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{{port}}',
+                            rank=0, world_size=1)
+    # what mmengine's Runner.wrap_model passes
+    MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0])
+    dist.destroy_process_group()
+    print('WRAPPED')
+"""
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_ddp_device_ids_fail_for_cpu_module_without_fix(tmp_path):
+    result = _python(DDP_ON_CPU.format(plugin=''), tmp_path)
+    assert result.returncode != 0
+    assert 'device_ids' in result.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_ddp_device_ids_dropped_for_cpu_module_with_plugin(tmp_path):
+    result = _python(DDP_ON_CPU.format(plugin='import csdnet_mm'), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'WRAPPED' in result.stdout
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_nccl_becomes_gloo_only_without_cuda(monkeypatch):
+    import mmengine.dist.utils as dist_utils
+
+    from csdnet_mm import compat
+    compat.apply_all()
+    assert compat._cpu_backend('nccl') == 'gloo'
+    assert compat._cpu_backend('gloo') == 'gloo'
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    assert compat._cpu_backend('nccl') == 'nccl'
+    monkeypatch.undo()
+    seen = []
+    # mmengine's init_dist calls this module attribute; the fix passes the
+    # backend on, with nccl replaced, to the original function.
+    dist_utils._init_dist_pytorch(
+        'nccl', _original=lambda backend, **kwargs: seen.append(backend))
+    assert seen == ['gloo']
+
+
+def test_stock_nccl_init_fails_without_cuda(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('needs a CPU machine')
+    result = _python("""
+        import os, socket
+        import torch.distributed as dist
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
+        dist.init_process_group('nccl', init_method=f'tcp://127.0.0.1:{port}',
+                                rank=0, world_size=1)
+    """, tmp_path)
+    assert result.returncode != 0
+
+
+# --- L. MMPretrain's browse_dataset.py on a newer matplotlib (3.11) -------
+
+ADJUST_BBOX = """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib import transforms
+    from matplotlib._tight_bbox import adjust_bbox  # as browse_dataset.py
+    {plugin}
+    figure = plt.figure()
+    figure.add_subplot(1, 1, 1).imshow([[0, 1], [1, 0]])
+    points = figure.get_tightbbox(
+        figure.canvas.get_renderer()).get_points() + [[0, 0], [0, 0.5]]
+    adjust_bbox(figure, transforms.Bbox(points))
+    print('ADJUSTED')
+"""
+
+
+def _adjust_bbox_needs_renderer():
+    from csdnet_mm import compat
+    import matplotlib._tight_bbox as tight_bbox
+    original = getattr(tight_bbox.adjust_bbox, '__wrapped__',
+                       tight_bbox.adjust_bbox)
+    import inspect
+    parameter = inspect.signature(original).parameters.get('renderer')
+    del compat
+    return (parameter is not None
+            and parameter.default is inspect.Parameter.empty)
+
+
+def test_adjust_bbox_fails_without_fix(tmp_path):
+    if not _adjust_bbox_needs_renderer():
+        pytest.skip('this matplotlib still defaults `renderer`')
+    result = _python(ADJUST_BBOX.format(plugin=''), tmp_path)
+    assert result.returncode != 0
+    assert "missing 1 required positional argument: 'renderer'" in \
+        result.stderr
+
+
+def test_adjust_bbox_works_with_plugin_in_the_calling_script(tmp_path):
+    result = _python(ADJUST_BBOX.format(plugin='import csdnet_mm'), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'ADJUSTED' in result.stdout
