@@ -4,7 +4,8 @@
 # ResNet-18's 256-channel last stage.
 #
 # DDL (memory queue + queue-contrastive loss) is left out here: on this data
-# and budget it lowered held-out top-1 (README, "CSDNet on the demo data":
+# and budget it lowered held-out top-1 (configs/csdnet/README.md, "CSDNet on
+# the demo data":
 # 28 % with alpha = 1, against 61 % for the stock baseline). To train the
 # whole method, add
 #   model = dict(queue_neck=dict(type='MemoryQueueNeck', in_channels=256),

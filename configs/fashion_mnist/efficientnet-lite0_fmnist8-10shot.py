@@ -1,6 +1,7 @@
 # Stock MMPretrain ImageClassifier baseline of the real-image few-shot
 # benchmark: ImageNet EfficientNet-Lite0 fine-tuned on 10 images per class of
-# 8 confusable Fashion-MNIST classes (README, "Real images, offline").
+# 8 confusable Fashion-MNIST classes (docs/benchmarks.md,
+# "Real images, offline").
 # tools/realdata_benchmark.py runs it for several seeds (data_root
 # .../seed<S>, randomness.seed=S).
 _base_ = [

@@ -5,8 +5,8 @@ format, read by ``mim search``) from the configs.
 
 Every config outside ``configs/_base_`` is listed once with its task,
 training data and collection. Results are only those measured in this
-repository (RESULTS below, each with the README section that gives the
-command); FLOPs and parameters are left out where they were not measured.
+repository (RESULTS below, each with the documentation section that gives
+the command); FLOPs and parameters are left out where they were not measured.
 ``--check`` exits 1 if the files on disk differ from what would be
 written (a test runs it).
 """
@@ -23,13 +23,14 @@ COLLECTIONS = {
     'CSDNet': dict(
         Metadata={'Training Data': ['Ultra-FGVC', 'CUB-200-2011',
                                     'Fashion-MNIST'],
-                  'Architecture': ['ResNet', 'EfficientNet-Lite', 'SSDP', 'Memory queue',
+                  'Architecture': ['ResNet', 'EfficientNet-Lite', 'MobileNetV2',
+                                   'SSDP', 'Memory queue',
                                    'Self-distillation']},
         Paper={'Title': 'Learning Contrastive Self-Distillation for '
                         'Ultra-Fine-Grained Visual Categorization Targeting '
                         'Limited Samples',
                'URL': 'https://arxiv.org/abs/2311.06056'},
-        README='README.md'),
+        README='configs/csdnet/README.md'),
     'SynthPairs': dict(
         Metadata={'Training Data': ['CUB-200-2011', 'Stanford Cars',
                                     'FGVC-Aircraft', 'Cotton80',
@@ -41,14 +42,15 @@ COLLECTIONS = {
                         'Synthesized Data for Self-Supervised Fine-Grained '
                         'Visual Recognition',
                'URL': 'https://arxiv.org/abs/2407.14676'},
-        README='README.md'),
+        README='configs/synthpairs/README.md'),
     'Baselines': dict(
         Metadata={'Architecture': ['ResNet', 'EfficientNet-Lite', 'MoCo v2',
                                    'SimSiam']},
         README='README.md'),
 }
 
-# Figures measured in this repository (README sections named in Notes).
+# Figures measured in this repository (with the section that gives the
+# command).
 RESULTS = {
     'configs/demo/resnet18_demo.py': [
         dict(Task='Image Classification', Dataset='UFG demo',
@@ -70,7 +72,7 @@ RESULTS = {
                       'Top 1 Accuracy (20 % labels)': 11.0}),
         dict(Task='Image Retrieval', Dataset='UFG demo',
              Metrics={'Recall@1': 9.0, 'Recall@5': 41.0, 'mAP': 12.63})],
-    # README "Real images, offline": means over seeds 0, 1, 2.
+    # docs/benchmarks.md "Real images, offline": means over seeds 0, 1, 2.
     'configs/fashion_mnist/efficientnet-lite0_fmnist8-10shot.py': [
         dict(Task='Image Classification', Dataset='Fashion-MNIST 8-class',
              Metrics={'Top 1 Accuracy (10-shot)': 64.42})],
@@ -103,7 +105,8 @@ def describe(path: str) -> dict:
     data = next((title for key, title in DATASETS if key in name), None)
     if 'csdnet' in name:
         collection = 'CSDNet'
-    elif name.startswith(('mocov2', 'simsiam', 'resnet', 'efficientnet')):
+    elif name.startswith(('mocov2', 'simsiam', 'resnet', 'efficientnet',
+                          'mobilenet')):
         collection = 'Baselines'
     else:  # SynthPairs stages and the SSL evaluations
         collection = 'SynthPairs'

