@@ -1,0 +1,128 @@
+"""How strongly each loss term pulls on the backbone, per training batch.
+
+    python tools/analysis_tools/loss_gradients.py CONFIG [CHECKPOINT]
+        [--batches 4] [--seed 0] [--cfg-options k=v ...] [--out FILE.json]
+
+Builds the model and the training dataloader of CONFIG (with CHECKPOINT's
+weights, queue and bank when given; else the config's initialisation),
+runs ``model.loss()`` on a few training batches in train mode without an
+optimizer step, and for every term whose name contains ``loss`` prints the
+L2 norm of its gradient with respect to each output of the backbone's last
+stage (CSDNet: the raw view's and the augmented view's feature maps; the
+mean over the batches). A term far larger than the classification loss
+decides where the backbone goes; a term with no gradient there does not
+train the backbone at all. Used to measure which CSDNet module moves the
+features (docs/methods/csdnet.md, "Per-module evidence").
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+from collections import defaultdict
+from typing import Dict, List
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
+from csdnet_mm.engine.tool_utils import (  # noqa: E402
+    model_cfg_of, report_user_errors)
+from csdnet_mm.errors import UserInputError  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+import torch  # noqa: E402
+
+
+def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
+                   seed: int = 0, options: dict = None
+                   ) -> Dict[str, List[float]]:
+    """``{term: [gradient norm at backbone output 0, 1, ...]}`` averaged
+    over ``batches`` training batches."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner, load_checkpoint
+    from mmpretrain.registry import MODELS
+
+    if checkpoint and not osp.isfile(checkpoint):
+        raise UserInputError(f'checkpoint {checkpoint} does not exist.')
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    torch.manual_seed(seed)
+    loader = Runner.build_dataloader(
+        dict(cfg.train_dataloader, num_workers=0, persistent_workers=False),
+        seed=seed)
+    model = MODELS.build(model_cfg_of(cfg))
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu',
+                        logger='silent')
+    else:
+        model.init_weights()
+    model.train()
+
+    outputs: List[torch.Tensor] = []
+
+    def keep_output(module, inputs, output):
+        last = output[-1] if isinstance(output, (tuple, list)) else output
+        outputs.append(last)
+
+    handle = model.backbone.register_forward_hook(keep_output)
+    sums: Dict[str, List[float]] = defaultdict(list)
+    seen = 0
+    try:
+        for batch in loader:
+            outputs.clear()
+            data = model.data_preprocessor(batch, True)
+            losses = model.loss(data['inputs'], data['data_samples'])
+            for name, value in losses.items():
+                if 'loss' not in name or not value.requires_grad:
+                    continue
+                grads = torch.autograd.grad(value, outputs,
+                                            retain_graph=True,
+                                            allow_unused=True)
+                norms = [0.0 if g is None else g.float().norm().item()
+                         for g in grads]
+                if not sums[name]:
+                    sums[name] = [0.0] * len(norms)
+                sums[name] = [a + b for a, b in zip(sums[name], norms)]
+            seen += 1
+            if seen >= batches:
+                break
+    finally:
+        handle.remove()
+    return {name: [v / seen for v in values]
+            for name, values in sums.items()}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Gradient norm of each loss term at the backbone output')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', nargs='?', default=None)
+    parser.add_argument('--batches', type=int, default=4)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='write the norms as JSON here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+@report_user_errors
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    norms = term_gradients(args.config, args.checkpoint, args.batches,
+                           args.seed, args.cfg_options)
+    views = max((len(v) for v in norms.values()), default=0)
+    header = ' | '.join(['raw view'] + ['augmented view'] * (views > 1))
+    print(f'| loss term | {header} |')
+    print('|---' * (views + 1) + '|')
+    for name, values in norms.items():
+        cells = ' | '.join(f'{v:.3g}' for v in values)
+        print(f'| {name} | {cells} |')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(norms, f, indent=1)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
