@@ -23,8 +23,8 @@ def test_each_term_reaches_the_views_it_is_built_from(tmp_path, demo_root):
     # CE of a view trains through that view's features only.
     assert norms['loss_cls'][raw] > 0 and norms['loss_cls'][aug] == 0
     assert norms['loss_cls_aug'][aug] > 0 and norms['loss_cls_aug'][raw] == 0
-    # SSDT (aug teaches raw): the teacher's logits are detached.
-    assert norms['loss_ssdt'][raw] > 0 and norms['loss_ssdt'][aug] == 0
+    # SSDT (raw teaches aug by default): the teacher's logits are detached.
+    assert norms['loss_ssdt'][aug] > 0 and norms['loss_ssdt'][raw] == 0
     # The queue loss contrasts both views' projections.
     assert norms['loss_qc'][raw] > 0 and norms['loss_qc'][aug] > 0
     assert '| loss_ssdt |' in result.stdout

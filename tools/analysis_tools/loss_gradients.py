@@ -12,7 +12,7 @@ stage (CSDNet: the raw view's and the augmented view's feature maps; the
 mean over the batches). A term far larger than the classification loss
 decides where the backbone goes; a term with no gradient there does not
 train the backbone at all. Used to measure which CSDNet module moves the
-features (docs/methods/csdnet.md, "Per-module evidence").
+features (docs/methods/csdnet.md, "SSDT").
 """
 import argparse
 import json

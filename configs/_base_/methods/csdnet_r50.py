@@ -34,11 +34,11 @@ csdnet_model = dict(
         use_batch=True,
         reduction='pairs',
         loss_weight=1.0),
-    # SSDT: augmented view teaches the raw view; beta is the loss weight.
+    # SSDT: the raw view teaches the augmented view; beta is the loss weight.
     ssdt_loss=dict(
         type='SSDTLoss',
         temperature=4.0,
-        direction='aug_to_raw',
+        direction='raw_to_aug',
         loss_weight=1.0),
     aug_cls_weight=1.0,
     store_views='both')
