@@ -42,8 +42,9 @@ classifier and CSDNet over learning rates 0.003 / 0.01 / 0.03, with and
 without the 10x learning rate of the new neck layers, on both backbones,
 and reports validation top-1 or the iteration at which ``CollapseHook``
 stopped a collapsed run (also for the earlier SSDP default,
-``pattern_norm='none'``, with the 10x multiplier). ``--backbones`` / ``--tasks`` narrow either
-suite. Their tables go to ``<work-dir>/<suite>/results.md``.
+``pattern_norm='none'``, with the 10x multiplier). ``--backbones`` /
+``--tasks`` narrow either suite. Their tables go to
+``<work-dir>/<suite>/results.md``.
 """
 import argparse
 import functools

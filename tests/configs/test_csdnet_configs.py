@@ -107,8 +107,9 @@ def test_swin_mixin_config_runs_a_training_step():
 SPEC_OPTIONS = [
     ('model.neck.kernel_type', 'per_location', 'neck.kernel_type'),
     ('model.neck.kernel_size', 5, 'neck.kernel_size'),
-    ('model.neck.hidden_ratio', 8, None),
-    ('model.neck.reduce_channels', None, None),
+    ('model.neck.hidden_ratio', 8, 'neck.kernel_generator.0.out_features'),
+    ('model.neck.reduce_channels', None, 'neck.reduce.__class__.__name__'),
+    ('model.neck.pattern_norm', 'none', 'neck.pattern_norm'),
     ('model.neck.reweight', 'residual', 'neck.reweight_mode'),
     ('model.neck.threshold', 'fixed', 'neck.threshold'),
     ('model.neck.fixed_threshold', 0.3, 'neck.fixed_threshold'),
@@ -120,7 +121,8 @@ SPEC_OPTIONS = [
     ('model.neck.min_box_frac', 0.5, 'neck.min_box_frac'),
     ('model.aug_cls_weight', 0.5, 'aug_cls_weight'),
     ('model.queue_neck.feat_dim', 64, 'queue_neck.feat_dim'),
-    ('model.queue_neck.proj_type', 'mlp', None),
+    ('model.queue_neck.proj_type', 'mlp',
+     'queue_neck.projection.2.out_features'),
     ('model.queue_neck.proj_type', 'identity', 'queue_neck.feat_dim'),
     ('model.queue_neck.queue_len', 256, 'queue_neck.queue_len'),
     ('model.store_views', 'raw', 'store_views'),
@@ -140,12 +142,19 @@ def test_every_spec_option_is_reachable_from_a_config(key, value, attribute):
     cfg = _full_method_demo()
     cfg.merge_from_dict({key: value})
     model = MODELS.build(cfg.model).train()
-    if attribute is not None:
-        target = model
-        for part in attribute.split('.'):
-            target = getattr(target, part)
-        expected = 256 if key.endswith('proj_type') else value
-        assert target == expected
+    target = model
+    for part in attribute.split('.'):
+        target = target[int(part)] if part.isdigit() else getattr(target,
+                                                                   part)
+    # Where an option does not land as its own value, what it builds.
+    expected = {
+        'model.neck.hidden_ratio': 256 // 8,  # C / r hidden units
+        'model.neck.reduce_channels': 'Identity',  # no 1x1 reduction
+        'model.queue_neck.proj_type': 128,  # MLP C -> 512 -> feat_dim
+    }.get(key, value)
+    if key.endswith('proj_type') and value == 'identity':
+        expected = 256  # the pooled feature itself
+    assert target == expected
     # A small batch keeps the 26 cases short; every option's code path runs.
     samples = [DataSample().set_gt_label(label) for label in (0, 1)]
     losses = model.loss(torch.randn(2, 3, 32, 32), samples)

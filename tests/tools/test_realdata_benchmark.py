@@ -12,8 +12,8 @@ from conftest import (PYTHON, REPO_ROOT, make_fashion_split, run_tool,
 
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
-from realdata_benchmark import (ABLATION, mean_std, stability_runs,  # noqa: E402,E501
-                                summarize, summarize_suite)
+from realdata_benchmark import (  # noqa: E402
+    ABLATION, mean_std, stability_runs, summarize, summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
