@@ -42,7 +42,7 @@ classifier and CSDNet over learning rates 0.003 / 0.01 / 0.03, with and
 without the 10x learning rate of the new neck layers, on both backbones,
 and reports validation top-1 or the iteration at which ``CollapseHook``
 stopped a collapsed run (also for the earlier SSDP default,
-``pattern_norm='none'``, with the 10x multiplier). ``--backbones`` /
+``pattern_norm='none'``, at lr 0.03 with the 10x multiplier). ``--backbones`` /
 ``--tasks`` narrow either suite. Their tables go to
 ``<work-dir>/<suite>/results.md``.
 """
@@ -333,10 +333,11 @@ def stability_runs():
             runs.append((f'csdnet_lr{lr}_neck{mult}x',
                          f'CSDNet, lr {lr}, neck x{mult}', True,
                          (lr_option, mult_option)))
-        # The earlier SSDP default where it collapsed: with the 10x neck.
-        runs.append((f'csdnet_norm-none_lr{lr}_neck10x',
-                     f"CSDNet, pattern_norm='none', lr {lr}, neck x10", True,
-                     (lr_option, mult_option, *OLD_SSDP)))
+    # The earlier SSDP default where it collapsed: the highest rate, with
+    # the 10x neck.
+    runs.append((f'csdnet_norm-none_lr{lr}_neck10x',
+                 f"CSDNet, pattern_norm='none', lr {lr}, neck x10", True,
+                 (lr_option, mult_option, *OLD_SSDP)))
     return tuple(runs)
 
 
