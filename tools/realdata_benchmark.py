@@ -481,30 +481,40 @@ def run_csdnet_suite(args) -> int:
     # at the seeds it finished.
     units = [(b, t, s) for s in args.seeds for b in args.backbones
              for t in args.tasks]
+    lock = threading.Lock()
+    per_unit = run_in_parallel(
+        args, sorted({BACKBONES[b][2] for b in args.backbones}),
+        {unit: CSDNetSuite(args, *unit, lock).run for unit in units})
+    if per_unit is None:
+        return 1
+    if not args.dry_run:
+        write_results(osp.join(args.work_dir, args.suite),
+                      {'/'.join(map(str, u)): r for u, r in per_unit.items()},
+                      summarize_suite(args.suite, per_unit))
+    return 0
+
+
+def run_in_parallel(args, weights, jobs: Dict) -> Optional[Dict]:
+    """Convert the weights, run ``jobs`` ({key: callable}) on ``args.jobs``
+    threads and return {key: result}; None (with the error printed) when a
+    step failed."""
     try:
-        ensure_weights(args.dry_run,
-                       sorted({BACKBONES[b][2] for b in args.backbones}))
-        lock = threading.Lock()
+        ensure_weights(args.dry_run, weights)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {
-                unit: pool.submit(CSDNetSuite(args, *unit, lock).run)
-                for unit in units
-            }
-            per_unit = {unit: f.result() for unit, f in futures.items()}
+            futures = {key: pool.submit(job) for key, job in jobs.items()}
+            return {key: f.result() for key, f in futures.items()}
     except StepFailed as e:
         print(f'error: {e}', file=sys.stderr)
-        return 1
-    if args.dry_run:
-        return 0
-    table = summarize_suite(args.suite, per_unit)
+        return None
+
+
+def write_results(out_dir: str, results: Dict, table: str) -> None:
+    """Print the table; write it and the raw results to ``out_dir``."""
     print(table)
-    out_dir = osp.join(args.work_dir, args.suite)
     with open(osp.join(out_dir, 'results.json'), 'w') as f:
-        json.dump({'/'.join(map(str, unit)): r
-                   for unit, r in per_unit.items()}, f, indent=1)
+        json.dump(results, f, indent=1)
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(table + '\n')
-    return 0
 
 
 def parse_args(argv: Optional[List[str]] = None):
@@ -549,26 +559,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     import csdnet_mm  # noqa: F401  (compat fixes before configs are read)
     if args.suite != 'main':
         return run_csdnet_suite(args)
-    try:
-        ensure_weights(args.dry_run)
-        lock = threading.Lock()
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {
-                seed: pool.submit(Benchmark(args, seed, lock).run)
-                for seed in args.seeds
-            }
-            per_seed = {seed: f.result() for seed, f in futures.items()}
-    except StepFailed as e:
-        print(f'error: {e}', file=sys.stderr)
+    lock = threading.Lock()
+    per_seed = run_in_parallel(
+        args, (WEIGHTS, ),
+        {seed: Benchmark(args, seed, lock).run for seed in args.seeds})
+    if per_seed is None:
         return 1
-    if args.dry_run:
-        return 0
-    table = summarize(per_seed)
-    print(table)
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump({str(s): r for s, r in per_seed.items()}, f, indent=1)
-    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(table + '\n')
+    if not args.dry_run:
+        write_results(args.work_dir, {str(s): r for s, r in per_seed.items()},
+                      summarize(per_seed))
     return 0
 
 
