@@ -99,6 +99,10 @@ def dataloaders_of(config: str) -> Tuple[str, ...]:
 class StepFailed(RuntimeError):
     """A train/test command of the benchmark exited with an error."""
 
+    def __init__(self, message: str, returncode: int = 1, log: str = ''):
+        super().__init__(message)
+        self.returncode, self.log = returncode, log
+
 
 class Benchmark:
     """Runs (or skips, when finished) every step of one seed."""
@@ -131,7 +135,8 @@ class Benchmark:
             with open(log) as f:
                 tail = ''.join(f.readlines()[-15:])
             raise StepFailed(f'seed {self.seed}, {name}: exit status '
-                             f'{result.returncode}; log {log}:\n{tail}')
+                             f'{result.returncode}; log {log}:\n{tail}',
+                             result.returncode, log)
 
     def _data_options(self, config: str) -> List[str]:
         return [f'{loader}.dataset.data_root={self.data_root}'
@@ -184,15 +189,24 @@ class Benchmark:
         return metrics
 
     # -- the benchmark ------------------------------------------------
-    def prepare_data(self) -> None:
+    def prepare_data(self, shots=None, classes=None, unlabeled=None,
+                     val: int = 0) -> None:
+        """Write this seed's data set (the main suite's counts unless
+        given)."""
+        shots = self.args.shots if shots is None else shots
+        unlabeled = (self.args.unlabeled_per_class if unlabeled is None
+                     else unlabeled)
         cmd = [
             sys.executable,
             'tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
             '--out', self.data_root, '--seed', str(self.seed), '--shots',
-            str(self.args.shots), '--unlabeled-per-class',
-            str(self.args.unlabeled_per_class), '--test-per-class',
-            str(self.args.test_per_class)
+            str(shots), '--unlabeled-per-class', str(unlabeled),
+            '--test-per-class', str(self.args.test_per_class)
         ]
+        if val:
+            cmd += ['--val-per-class', str(val)]
+        if classes is not None:
+            cmd += ['--classes', ','.join(map(str, classes))]
         if self.args.src:
             cmd += ['--src', self.args.src]
         self._run('prepare data', cmd,
@@ -284,8 +298,12 @@ def ensure_weights(dry_run: bool, weights=(WEIGHTS, )) -> None:
 # CSDNet suites: per-module ablation and learning-rate stability
 
 
+# tools/train.py's exit status for a run CollapseHook stopped.
+COLLAPSE_EXIT_STATUS = 4
+
+
 class TrainingCollapsed(Exception):
-    """A training run stopped by CollapseHook (exit status 4)."""
+    """A training run stopped by CollapseHook."""
 
 
 BACKBONES = {
@@ -369,27 +387,15 @@ class CSDNetSuite(Benchmark):
 
     def prepare_data(self) -> None:
         classes, shots = TASKS[self.task]
-        cmd = [
-            sys.executable,
-            'tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
-            '--out', self.data_root, '--seed', str(self.seed), '--shots',
-            str(shots), '--unlabeled-per-class', '0', '--test-per-class',
-            str(self.args.test_per_class), '--val-per-class',
-            str(self.args.val_per_class)
-        ]
-        if classes is not None:
-            cmd += ['--classes', ','.join(map(str, classes))]
-        if self.args.src:
-            cmd += ['--src', self.args.src]
-        self._run('prepare data', cmd,
-                  osp.join(self.root, 'prepare_data.log'))
+        super().prepare_data(shots, classes, unlabeled=0,
+                             val=self.args.val_per_class)
 
     def _run(self, name: str, cmd: List[str], log: str) -> None:
         try:
             super()._run(name, cmd, log)
         except StepFailed as e:
-            if 'exit status 4;' in str(e):
-                raise TrainingCollapsed(log) from None
+            if e.returncode == COLLAPSE_EXIT_STATUS:
+                raise TrainingCollapsed(e.log) from None
             raise
 
     def evaluate(self, name: str, config: str, options) -> Dict:
