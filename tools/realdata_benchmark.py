@@ -1,6 +1,6 @@
 """Few-shot real-image benchmark: stock vs CSDNet, MoCo v2 vs SynthPairs.
 
-    python tools/realdata_benchmark.py [--suite main|csdnet-ablation|
+    python tools/realdata_benchmark.py [--suite main|ssl|csdnet-ablation|
         csdnet-stability] [--seeds 0 1 2] [--jobs 1]
         [--work-dir work_dirs/realdata_benchmark]
         [--data-dir data/fashion_mnist_fewshot] [--src DIR]
@@ -45,6 +45,19 @@ stopped a collapsed run (also for the earlier SSDP default,
 ``pattern_norm='none'``, at lr 0.03 with the 10x multiplier). ``--backbones`` /
 ``--tasks`` narrow either suite. Their tables go to
 ``<work-dir>/<suite>/results.md``.
+
+``--suite ssl`` compares SynthPairs-MoCo with MoCo v2 where self-supervised
+learning improves its start: a ResNet-18 (CIFAR stem, half width) from
+random weights at 32 px, on a pool of 1000 training images per class (8000;
+``--unlabeled-per-class``). For every seed it trains the SynthPairs decoder
+on the frozen start encoder (stage 1), then MoCo v2, SynthPairs-MoCo and
+the diagnostic rows (Grad-CAM noise only, low-variance noise only, random
+noise on all dimensions, lambda_gen = 0), all from that same start; each
+encoder (and the start itself) gets linear evaluation with 100 / 50 / 20 %
+of the 100 labelled images per class (validated on ``--val-per-class``
+training images, tested on 500 test images per class) and leave-one-out
+retrieval on the test images. ``--ssl-runs`` picks rows. Its table goes to
+``<work-dir>/ssl/results.md``.
 """
 import argparse
 import functools
@@ -75,6 +88,10 @@ SSL = {
     'synthpairs': 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py',
 }
 ENCODERS = ('imagenet', 'mocov2', 'synthpairs')
+
+# Images per class the data preparation writes (overridable options).
+MAIN_COUNTS = dict(shots=10, unlabeled_per_class=50, test_per_class=200)
+SSL_COUNTS = dict(shots=100, unlabeled_per_class=1000, test_per_class=500)
 
 # Row labels and metric keys of the printed table.
 CLASSIFIER_ROWS = [('stock', 'stock ImageClassifier'), ('csdnet', 'CSDNet')]
@@ -190,7 +207,7 @@ class Benchmark:
 
     # -- the benchmark ------------------------------------------------
     def prepare_data(self, shots=None, classes=None, unlabeled=None,
-                     val: int = 0) -> None:
+                     val: int = 0, test: Optional[int] = None) -> None:
         """Write this seed's data set (the main suite's counts unless
         given)."""
         shots = self.args.shots if shots is None else shots
@@ -201,7 +218,8 @@ class Benchmark:
             'tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
             '--out', self.data_root, '--seed', str(self.seed), '--shots',
             str(shots), '--unlabeled-per-class', str(unlabeled),
-            '--test-per-class', str(self.args.test_per_class)
+            '--test-per-class',
+            str(self.args.test_per_class if test is None else test)
         ]
         if val:
             cmd += ['--val-per-class', str(val)]
@@ -500,6 +518,147 @@ def run_csdnet_suite(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------
+# SSL suite: SynthPairs against MoCo v2 where SSL improves its start
+
+# A small encoder from random weights at 32 px on an 8000-image pool, where
+# MoCo v2 must first improve on its start (docs/benchmarks.md).
+SSL_CONFIGS = dict(
+    decoder='synthpairs-decoder_resnet18-cifar-w32_fmnist8-32px.py',
+    mocov2='mocov2_resnet18-cifar-w32_fmnist8-32px.py',
+    synthpairs='synthpairs-mocov2_resnet18-cifar-w32_fmnist8-32px.py',
+    retrieval='retrieval_resnet18-cifar-w32_fmnist8-32px.py')
+# Label fraction (%) -> linear-evaluation config.
+SSL_LINEAR = {
+    100: 'linear_resnet18-cifar-w32_fmnist8-32px.py',
+    50: 'linear_resnet18-cifar-w32_fmnist8-32px_50pct.py',
+    20: 'linear_resnet18-cifar-w32_fmnist8-32px_20pct.py',
+}
+# (run, row label, SSL config, options); 'start' is the encoder every SSL
+# run starts from (the stage-1 checkpoint's, which stage 1 keeps frozen).
+SSL_RUNS = (
+    ('start', 'start (random weights, no SSL)', None, ()),
+    ('mocov2', 'MoCo v2', 'mocov2', ()),
+    ('synthpairs', 'SynthPairs-MoCo', 'synthpairs', ()),
+    ('synthpairs_gradcam', 'SynthPairs, Grad-CAM noise only', 'synthpairs',
+     ('model.perturbation.noise_mode=gradcam', )),
+    ('synthpairs_lowvar', 'SynthPairs, low-variance noise only',
+     'synthpairs', ('model.perturbation.noise_mode=lowvar', )),
+    ('synthpairs_random', 'SynthPairs, random noise on all dimensions',
+     'synthpairs', ('model.perturbation.noise_mode=random', )),
+    ('synthpairs_gen0', 'SynthPairs, λ_gen = 0', 'synthpairs',
+     ('model.gen_weight=0', )),
+)
+SSL_METRICS = ([(f'linear{p}/test', f'linear {p} % (test)')
+                for p in SSL_LINEAR] +
+               [('retrieval/rank1', 'rank-1'), ('retrieval/rank5', 'rank-5'),
+                ('retrieval/mAP', 'mAP')])
+
+
+class SSLSuite(Benchmark):
+    """Stage 1, the SSL runs and their evaluations for one seed."""
+
+    def __init__(self, args, seed: int, print_lock: threading.Lock):
+        super().__init__(args, seed, print_lock)
+        self.data_root = osp.join(args.data_dir, 'ssl-pool8k', f'seed{seed}')
+        self.root = osp.join(args.work_dir, 'ssl', f'seed{seed}')
+
+    def _say(self, text: str) -> None:
+        with self.lock:
+            print(f'[ssl seed {self.seed}] {text}', flush=True)
+
+    def _data_options(self, config: str) -> List[str]:
+        # The label-subset configs wrap the training set.
+        return [option.replace('train_dataloader.dataset.',
+                               'train_dataloader.dataset.dataset.')
+                if 'pct' in config else option
+                for option in super()._data_options(config)]
+
+    def evaluate(self, name: str, checkpoint: str) -> Dict[str, float]:
+        """Linear top-1 (val and test) at each label fraction, and
+        retrieval on the test images, of one encoder."""
+        metrics = {}
+        encoder = f'model.backbone.init_cfg.checkpoint={checkpoint}'
+        for fraction, config in SSL_LINEAR.items():
+            run = f'{name}_linear{fraction}'
+            linear = self.train(run, config, encoder)
+            if not self.args.dry_run:
+                with open(osp.join(self.root, run, 'train.log')) as f:
+                    final = re.findall(r'Final validation metrics \(.*\): '
+                                       r'accuracy/top1: ([0-9.]+)', f.read())
+                metrics[f'linear{fraction}/val'] = float(final[-1])
+            test = self.test(run, config, linear)
+            metrics.update({f'linear{fraction}/test': v
+                            for v in test.values()})
+        metrics.update(self.test(f'{name}_retrieval',
+                                 SSL_CONFIGS['retrieval'], checkpoint))
+        return metrics
+
+    def run(self) -> Dict[str, Dict[str, float]]:
+        super().prepare_data(val=self.args.val_per_class)
+        stage1 = self.train('synthpairs_decoder', SSL_CONFIGS['decoder'])
+        start = ('model.backbone.init_cfg.type=Pretrained',
+                 f'model.backbone.init_cfg.checkpoint={stage1}',
+                 'model.backbone.init_cfg.prefix=backbone.')
+        results = {}
+        for name, _, config, options in SSL_RUNS:
+            if name not in self.args.ssl_runs:
+                continue
+            if config is None:
+                checkpoint = stage1
+            else:
+                if config == 'synthpairs':
+                    options = (f'model.decoder.init_cfg.checkpoint={stage1}',
+                               ) + options
+                checkpoint = self.train(name, SSL_CONFIGS[config], *start,
+                                        *options)
+            results[name] = self.evaluate(name, checkpoint)
+        self._say('done')
+        return results
+
+
+def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
+    """Markdown table over the seeds: each encoder's linear top-1 at the
+    three label fractions and retrieval, then the paired linear differences
+    to MoCo v2."""
+    seeds = sorted(per_seed)
+    runs = [r for r in SSL_RUNS if all(r[0] in per_seed[s] for s in seeds)]
+    lines = ['Seeds ' + ' / '.join(map(str, seeds)) +
+             '; mean ± sample std (per-seed values); test split.', '',
+             '| encoder | ' + ' | '.join(m[1] for m in SSL_METRICS) + ' |',
+             '|---' * (len(SSL_METRICS) + 1) + '|']
+    for name, label, _, _ in runs:
+        lines.append(f'| {label} | ' + ' | '.join(
+            _cell([per_seed[s][name][key] for s in seeds])
+            for key, _ in SSL_METRICS) + ' |')
+    if any(name == 'mocov2' for name, _, _, _ in runs):
+        linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
+        lines += ['', '| encoder − MoCo v2 (paired) | ' +
+                  ' | '.join(m[1] for m in linear) + ' |',
+                  '|---' * (len(linear) + 1) + '|']
+        for name, label, config, _ in runs:
+            if config != 'synthpairs':
+                continue
+            lines.append(f'| {label} | ' + ' | '.join(
+                _cell([per_seed[s][name][key] - per_seed[s]['mocov2'][key]
+                       for s in seeds]) for key, _ in linear) + ' |')
+    return '\n'.join(lines)
+
+
+def run_ssl_suite(args) -> int:
+    lock = threading.Lock()
+    per_seed = run_in_parallel(
+        args, (), {seed: SSLSuite(args, seed, lock).run
+                   for seed in args.seeds})
+    if per_seed is None:
+        return 1
+    if not args.dry_run:
+        write_results(osp.join(args.work_dir, 'ssl'),
+                      {str(s): r for s, r in per_seed.items()},
+                      summarize_ssl(per_seed))
+    return 0
+
+
 def run_in_parallel(args, weights, jobs: Dict) -> Optional[Dict]:
     """Convert the weights, run ``jobs`` ({key: callable}) on ``args.jobs``
     threads and return {key: result}; None (with the error printed) when a
@@ -527,7 +686,7 @@ def parse_args(argv: Optional[List[str]] = None):
     parser = argparse.ArgumentParser(
         description='Few-shot Fashion-MNIST benchmark over seeds.')
     parser.add_argument('--suite', default='main',
-                        choices=('main', ) + tuple(SUITES),
+                        choices=('main', 'ssl') + tuple(SUITES),
                         help='main: stock vs CSDNet and the SSL chain; '
                         'csdnet-ablation / csdnet-stability: see above')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -538,15 +697,23 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--src', default=None,
                         help='Fashion-MNIST folder (default: the Debian '
                         "package's)")
-    parser.add_argument('--shots', type=int, default=10)
-    parser.add_argument('--unlabeled-per-class', type=int, default=50)
-    parser.add_argument('--test-per-class', type=int, default=200)
+    parser.add_argument('--shots', type=int, default=None,
+                        help='labelled images per class (main: 10, ssl: '
+                        '100)')
+    parser.add_argument('--unlabeled-per-class', type=int, default=None,
+                        help='pool images per class (main: 50, ssl: 1000)')
+    parser.add_argument('--test-per-class', type=int, default=None,
+                        help='test images per class (200; ssl: 500)')
     parser.add_argument('--val-per-class', type=int, default=100,
                         help='validation images per class (CSDNet suites)')
     parser.add_argument('--backbones', nargs='+', default=list(BACKBONES),
                         choices=list(BACKBONES))
     parser.add_argument('--tasks', nargs='+', default=list(TASKS),
                         choices=list(TASKS))
+    parser.add_argument('--ssl-runs', nargs='+',
+                        default=[r[0] for r in SSL_RUNS],
+                        choices=[r[0] for r in SSL_RUNS],
+                        help='rows of the ssl suite to run')
     parser.add_argument('--threads', type=int, default=None,
                         help='OMP_NUM_THREADS of every run')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -554,6 +721,10 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
     args = parser.parse_args(argv)
+    counts = SSL_COUNTS if args.suite == 'ssl' else MAIN_COUNTS
+    for key, value in counts.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     args.work_dir = osp.abspath(args.work_dir)
     args.data_dir = osp.abspath(args.data_dir)
     return args
@@ -563,6 +734,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, REPO_ROOT)
     import csdnet_mm  # noqa: F401  (compat fixes before configs are read)
+    if args.suite == 'ssl':
+        return run_ssl_suite(args)
     if args.suite != 'main':
         return run_csdnet_suite(args)
     lock = threading.Lock()

@@ -13,7 +13,8 @@ from conftest import (PYTHON, REPO_ROOT, make_fashion_split, run_tool,
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
 from realdata_benchmark import (  # noqa: E402
-    ABLATION, mean_std, stability_runs, summarize, summarize_suite)
+    ABLATION, mean_std, stability_runs, summarize, summarize_ssl,
+    summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
@@ -181,4 +182,76 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     assert 'gate_mean' in logs['reweight']
     assert "'split': 'val'" in logs['stock'] or "split='val'" in \
         logs['stock']
+    assert (out / 'results.md').read_text().strip() in result.stdout
+
+
+def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
+    def encoder(linear, rank1):
+        return {'linear100/test': linear, 'linear50/test': linear - 2,
+                'linear20/test': linear - 5, 'retrieval/rank1': rank1,
+                'retrieval/rank5': rank1 + 10, 'retrieval/mAP': rank1 - 40}
+
+    per_seed = {
+        seed: {'start': encoder(60 + seed, 70), 'mocov2': encoder(70 + seed,
+                                                                 80),
+               'synthpairs': encoder(73 + 2 * seed, 81)}
+        for seed in (0, 1)}
+    table = summarize_ssl(per_seed)
+    assert 'Seeds 0 / 1' in table
+    assert ('| MoCo v2 | 70.50 ± 0.71 (70.0 / 71.0) | 68.50 ± 0.71 '
+            '(68.0 / 69.0) | 65.50 ± 0.71 (65.0 / 66.0) | 80.00 ± 0.00 '
+            '(80.0 / 80.0) |') in table
+    # Paired differences to MoCo v2: +3 and +4 at every label fraction.
+    assert ('| SynthPairs-MoCo | 3.50 ± 0.71 (3.0 / 4.0) | 3.50 ± 0.71 '
+            '(3.0 / 4.0) | 3.50 ± 0.71 (3.0 / 4.0) |') in table
+    # Rows that did not run are left out.
+    assert 'Grad-CAM noise only' not in table
+
+
+def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
+    """The SSL suite end to end on tiny synthetic idx files (one epoch per
+    run, batches of 16): stage 1, MoCo v2 and SynthPairs (its lambda_gen = 0
+    row, the same config with one option) from the stage-1 encoder and
+    decoder, each evaluated at the three label fractions and by retrieval."""
+    root = tmp_path / 'src'
+    root.mkdir()
+    rng = np.random.default_rng(5)
+    for split, per_class in (('train', 12), ('t10k', 2)):
+        images, labels = make_fashion_split(rng, per_class)
+        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    runs = ['start', 'mocov2', 'synthpairs_gen0']
+    result = run_tool([
+        PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '--src',
+        str(root), '--work-dir', str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--shots', '5', '--unlabeled-per-class', '4',
+        '--val-per-class', '2', '--test-per-class', '2', '--threads', '1',
+        '--ssl-runs', *runs, '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_dataloader.batch_size=16'
+    ], timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    anno = tmp_path / 'data' / 'ssl-pool8k' / 'seed0' / 'anno'
+    assert len((anno / 'unlabeled.txt').read_text().splitlines()) == 32
+    out = tmp_path / 'work' / 'ssl'
+    results = json.loads((out / 'results.json').read_text())['0']
+    assert list(results) == runs
+    for name, metrics in results.items():
+        assert set(metrics) == {
+            'linear100/val', 'linear100/test', 'linear50/val',
+            'linear50/test', 'linear20/val', 'linear20/test',
+            'retrieval/rank1', 'retrieval/rank5', 'retrieval/mAP'}, name
+    work = out / 'seed0'
+    stage1 = str(work / 'synthpairs_decoder' / 'epoch_1.pth')
+    for name in runs[1:]:
+        log = (work / name / 'train.log').read_text()
+        # Every SSL run starts from the stage-1 encoder ...
+        assert f'load backbone. in model from: {stage1}' in log, name
+    # ... SynthPairs also from its decoder; lambda_gen = 0 leaves L_gen out.
+    log = (work / 'synthpairs_gen0' / 'train.log').read_text()
+    assert f'load decoder. in model from: {stage1}' in log
+    assert 'loss_gen: 0.0000' in log and 'loss_rec: ' in log
+    # The label fractions train on 100 / 50 / 20 % of the 5 shots.
+    for fraction, count in ((100, 40), (50, 24), (20, 8)):
+        log = (work / f'mocov2_linear{fraction}' / 'train.log').read_text()
+        assert f'[1][{-(-count // 16)}/{-(-count // 16)}]' in log, fraction
     assert (out / 'results.md').read_text().strip() in result.stdout

@@ -1,0 +1,11 @@
+# Linear evaluation with 20 % of the labelled images: a class-stratified
+# subset fixed by the seed (the same images for every encoder evaluated).
+_base_ = ['./linear_resnet18-cifar-w32_fmnist8-32px.py']
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='LabelSubsetDataset',
+        fraction=0.2,
+        seed=0,
+        dataset={{_base_.train_dataloader.dataset}}))

@@ -1,0 +1,46 @@
+# SynthPairs stage 1 for the low-resolution SSL protocol: the decoder learns
+# to reconstruct the 32 px pool images from the frozen encoder at its start
+# (here: random weights, drawn by randomness.seed). The checkpoint
+# (encoder + decoder) is the start of every SSL run of the protocol, so
+# MoCo v2, SynthPairs and the "no SSL" reference share one encoder.
+_base_ = [
+    '../_base_/datasets/fmnist_pool_mocov2_bs128_32px.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    type='DecoderPretrain',
+    freeze_backbone=True,
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        base_channels=32,
+        stem_channels=32,
+        num_stages=4,
+        out_indices=(3, ),
+        style='pytorch'),
+    # 256-d feature -> 256 x 4 x 4 -> three x2 blocks -> 32 px.
+    decoder=dict(
+        type='FeatureDecoder',
+        in_channels=256,
+        out_size=32,
+        base_channels=256,
+        num_upsample=3))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(32, 32)),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(drop_last=False, dataset=dict(pipeline=train_pipeline))
+
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = []
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=5)
+
+custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=100)]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=5, max_keep_ckpts=1))
+randomness = dict(seed=0, deterministic=False)
