@@ -9,7 +9,7 @@ import yaml
 
 from conftest import PYTHON, REPO_ROOT, run_tool
 
-COTTON80 = 'csdnet_r50_cotton80'
+COTTON80 = 'csdnet_resnet50_1xb8-160e_cotton80-384px'
 
 
 def _metafiles():
@@ -48,6 +48,7 @@ def test_every_config_is_listed_once_with_task_and_data():
         for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
                            recursive=True) if '_base_' not in p)
     aliases = {p: _alias(p) for p in configs if _alias(p)}
+    assert 'configs/csdnet_r50_cotton80.py' in aliases
     assert sorted(listed) == sorted(set(configs) - set(aliases))
     assert set(aliases.values()) <= set(listed)
     for model in models:
@@ -56,7 +57,7 @@ def test_every_config_is_listed_once_with_task_and_data():
             'Training Data'], model['Name']
     by_name = {m['Name']: m for m in models}
     assert by_name[COTTON80]['In Collection'] == 'CSDNet'
-    assert by_name[COTTON80]['Config'] == f'configs/{COTTON80}.py'
+    assert by_name[COTTON80]['Config'] == f'configs/csdnet/{COTTON80}.py'
     assert by_name['resnet50_cotton80']['In Collection'] == 'Baselines'
     assert by_name['synthpairs-mocov2_resnet50_4xb32-coslr-100e_cub'][
         'Metadata']['Task'] == 'Self-supervised Pre-training'

@@ -38,15 +38,29 @@ with open(SNAPSHOT) as f:
     OLD = json.load(f)
 
 # Old path -> new path of every config that moved.
-MOVED = {}
-# Old paths kept as one-line aliases of their new path.
-ALIASES = {}
+MOVED = {
+    'configs/csdnet_r50_cotton80.py':
+    'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py',
+    'configs/csdnet_r50_cotton80_synthpairs-init.py':
+    'configs/csdnet/'
+    'csdnet_resnet50_synthpairs-pre_1xb8-160e_cotton80-384px.py',
+    'configs/csdnet_r50_cub.py':
+    'configs/csdnet/csdnet_resnet50_8xb8-100e_cub-448px.py',
+    **{f'configs/csdnet_r50_{name}.py':
+       f'configs/csdnet/csdnet_resnet50_1xb16-160e_{new}-384px.py'
+       for name, new in [('soylocal', 'soylocal'), ('soygene', 'soygene'),
+                         ('soyglobal', 'soyglobal')]
+       + [(f'soyageing_r{r}', f'soyageing-r{r}') for r in (1, 3, 4, 5, 6)]},
+}
+# Old paths kept as one-line aliases of their new path: users run them.
+ALIASES = {p for p in MOVED if osp.dirname(p) == 'configs'}
 
 # Top-level variables of configs/_base_/methods/{csdnet,synthpairs}_r50.py.
-GONE = set()
+GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr'}
 
 # Configs whose method part no longer restates module defaults (see above).
-DEFAULTS_LEFT_OUT = set()
+DEFAULTS_LEFT_OUT = {p for p in OLD
+                     if osp.basename(p).startswith('csdnet_r50')}
 
 TUPLE = '__tuple__'
 

@@ -46,7 +46,9 @@ DECODER = SP + 'synthpairs-decoder_resnet50_4xb32-adam-200e_{}.py'
 STAGE2 = SP + 'synthpairs-{}_resnet50_4xb32-coslr-100e_{}.py'
 LINEAR = BENCH + 'resnet50_linear-steplr-100e_{}{}.py'
 RETRIEVAL = BENCH + 'resnet50_retrieval_{}.py'
-CHAIN = 'configs/csdnet_r50_cotton80_synthpairs-init.py'
+CSDNET_COTTON80 = 'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py'
+CHAIN = ('configs/csdnet/'
+         'csdnet_resnet50_synthpairs-pre_1xb8-160e_cotton80-384px.py')
 SSL_DATA = 'configs/_base_/datasets/{}_mocov2_bs32_224.py'
 METHODS = ('mocov2', 'simsiam')
 
@@ -290,7 +292,7 @@ def test_cotton80_chain():
     assert stage2.model.perturbation.bank_size == 240
 
     chain = _load(CHAIN).to_dict()
-    csdnet = _load('configs/csdnet_r50_cotton80.py').to_dict()
+    csdnet = _load(CSDNET_COTTON80).to_dict()
     assert _changed(chain, csdnet) == {'model', 'ssl_checkpoint'}
     assert _changed(chain['model'], csdnet['model']) == {'backbone'}
     init = chain['model']['backbone'].pop('init_cfg')
