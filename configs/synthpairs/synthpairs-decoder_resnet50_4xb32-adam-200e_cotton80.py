@@ -18,4 +18,4 @@ train_dataloader = dict(
         split='train'))
 
 # One step per epoch: draw every 10 steps, not every 100.
-custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10, vis_images=4)]
+custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10)]

@@ -28,4 +28,4 @@ model = dict(
 
 # With batch 128 and drop_last an epoch is one step (100 steps in all):
 # draw every 10 steps, not every 100.
-custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10, vis_images=4)]
+custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10)]

@@ -56,11 +56,15 @@ MOVED = {
 ALIASES = {p for p in MOVED if osp.dirname(p) == 'configs'}
 
 # Top-level variables of configs/_base_/methods/{csdnet,synthpairs}_r50.py.
-GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr'}
+GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
+        'synthpairs_decoder', 'synthpairs_options', 'synthpairs_moco_options',
+        'synthpairs_simsiam_options', 'synthpairs_hooks'}
 
-# Configs whose method part no longer restates module defaults (see above).
-DEFAULTS_LEFT_OUT = {p for p in OLD
-                     if osp.basename(p).startswith('csdnet_r50')}
+# Configs whose method part no longer restates module defaults (see above):
+# CSDNet on ResNet-50 and every SynthPairs stage.
+DEFAULTS_LEFT_OUT = {
+    p for p in OLD if osp.basename(p).startswith('csdnet_r50')
+    or osp.basename(p).startswith('synthpairs-')}
 
 TUPLE = '__tuple__'
 
