@@ -61,10 +61,11 @@ GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
         'synthpairs_simsiam_options', 'synthpairs_hooks'}
 
 # Configs whose method part no longer restates module defaults (see above):
-# CSDNet on ResNet-50 and every SynthPairs stage.
+# CSDNet on ResNet-50 and every SynthPairs stage 2 and decoder.
 DEFAULTS_LEFT_OUT = {
     p for p in OLD if osp.basename(p).startswith('csdnet_r50')
-    or osp.basename(p).startswith('synthpairs-')}
+    or osp.basename(p).startswith('synthpairs-')} | {
+        'configs/demo/synthpairs_mocov2_demo.py'}
 
 TUPLE = '__tuple__'
 
