@@ -1,9 +1,1 @@
-# CSDNet on Cotton80: the ResNet-50 baseline plus SSDP, DDL and SSDT.
-_base_ = [
-    './baselines/resnet50_cotton80.py',
-    './_base_/methods/csdnet_r50.py',
-]
-
-model = {{_base_.csdnet_model}}
-optim_wrapper = {{_base_.csdnet_new_layers_lr}}
-custom_hooks = {{_base_.csdnet_hooks}}
+_base_ = './csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py'

@@ -1,9 +1,1 @@
-# CSDNet on SoyAgeing stage R4: the ResNet-50 baseline plus SSDP, DDL and SSDT.
-_base_ = [
-    './baselines/resnet50_soyageing_r4.py',
-    './_base_/methods/csdnet_r50.py',
-]
-
-model = {{_base_.csdnet_model}}
-optim_wrapper = {{_base_.csdnet_new_layers_lr}}
-custom_hooks = {{_base_.csdnet_hooks}}
+_base_ = './csdnet/csdnet_resnet50_1xb16-160e_soyageing-r4-384px.py'

@@ -1,5 +1,7 @@
 """model-index.yml and the metafiles (MMPretrain's format) list every
-config, point at files that exist, and are what the generator writes."""
+config once (aliases under the config they name), define each collection
+once, point at files that exist, and are what the generator writes."""
+import ast
 import glob
 import os.path as osp
 
@@ -7,15 +9,35 @@ import yaml
 
 from conftest import PYTHON, REPO_ROOT, run_tool
 
+COTTON80 = 'csdnet_resnet50_1xb8-160e_cotton80-384px'
+
+
+def _metafiles():
+    index = yaml.safe_load(open(osp.join(REPO_ROOT, 'model-index.yml')))
+    return [yaml.safe_load(open(osp.join(REPO_ROOT, metafile)))
+            for metafile in index['Import']]
+
 
 def _models():
-    index = yaml.safe_load(open(osp.join(REPO_ROOT, 'model-index.yml')))
-    for metafile in index['Import']:
-        meta = yaml.safe_load(open(osp.join(REPO_ROOT, metafile)))
-        collections = {c['Name'] for c in meta['Collections']}
+    metafiles = _metafiles()
+    # As modelindex (mim search, mmpretrain.get_model) resolves them: over
+    # every imported metafile.
+    collections = [c['Name'] for meta in metafiles
+                   for c in meta.get('Collections', [])]
+    assert len(collections) == len(set(collections)), collections
+    for meta in metafiles:
         for model in meta['Models']:
             assert model['In Collection'] in collections, model['Name']
             yield model
+
+
+def _alias(path):
+    """The config an alias (a file that is only `_base_ = '...'`) names."""
+    lines = open(osp.join(REPO_ROOT, path)).read().splitlines()
+    if len(lines) == 1 and lines[0].startswith('_base_ = '):
+        target = ast.literal_eval(lines[0][len('_base_ = '):])
+        return osp.normpath(osp.join(osp.dirname(path), target))
+    return None
 
 
 def test_every_config_is_listed_once_with_task_and_data():
@@ -25,13 +47,17 @@ def test_every_config_is_listed_once_with_task_and_data():
         osp.relpath(p, REPO_ROOT)
         for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
                            recursive=True) if '_base_' not in p)
-    assert sorted(listed) == configs
+    aliases = {p: _alias(p) for p in configs if _alias(p)}
+    assert 'configs/csdnet_r50_cotton80.py' in aliases
+    assert sorted(listed) == sorted(set(configs) - set(aliases))
+    assert set(aliases.values()) <= set(listed)
     for model in models:
         assert osp.isfile(osp.join(REPO_ROOT, model['Config']))
         assert model['Metadata']['Task'] and model['Metadata'][
             'Training Data'], model['Name']
     by_name = {m['Name']: m for m in models}
-    assert by_name['csdnet_r50_cotton80']['In Collection'] == 'CSDNet'
+    assert by_name[COTTON80]['In Collection'] == 'CSDNet'
+    assert by_name[COTTON80]['Config'] == f'configs/csdnet/{COTTON80}.py'
     assert by_name['resnet50_cotton80']['In Collection'] == 'Baselines'
     assert by_name['synthpairs-mocov2_resnet50_4xb32-coslr-100e_cub'][
         'Metadata']['Task'] == 'Self-supervised Pre-training'
@@ -39,7 +65,7 @@ def test_every_config_is_listed_once_with_task_and_data():
     # (docs/benchmarks.md), none where a default changed since.
     assert by_name['csdnet_efficientnet-lite0_fmnist8-10shot']['Results'][
         0]['Metrics'] == {'Top 1 Accuracy (10-shot)': 64.00}
-    for unmeasured in ('csdnet_r18_demo', 'csdnet_r50_cotton80'):
+    for unmeasured in ('csdnet_r18_demo', COTTON80):
         assert by_name[unmeasured]['Results'] == [dict(
             Task='Image Classification',
             Dataset=by_name[unmeasured]['Metadata']['Training Data'],

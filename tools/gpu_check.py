@@ -132,7 +132,7 @@ def benchmark_specs(dry_run: bool) -> List[BenchmarkSpec]:
     """The CSDNet pair (batch 8 and 32) and the SynthPairs pair; tiny on
     the CPU (one batch size; the decoder's output follows the input)."""
     csdnet = ('configs/baselines/resnet50_cotton80.py',
-              'configs/csdnet_r50_cotton80.py')
+              'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py')
     synthpairs = (
         'configs/baselines/mocov2_resnet50_4xb32-coslr-100e_cub.py',
         'configs/synthpairs/synthpairs-mocov2_resnet50_4xb32-coslr-100e_'

@@ -1,25 +1,20 @@
 # SynthPairs-MoCo (stage 2) on the real-image benchmark:
 # mocov2_efficientnet-lite0_fmnist8.py plus the decoder from stage 1
 # (synthpairs-decoder_efficientnet-lite0_fmnist8.py), the feature
-# perturbation and the generated-pair loss with every option at the
-# defaults of the ResNet-50 configs (synthpairs_r50.py), except the
-# decoder's size (1280-d feature, 128 px, 128 base channels) and the bank:
-# one epoch of the unlabelled pool (12 batches of 32) instead of 4096 rows.
-_base_ = [
-    './mocov2_efficientnet-lite0_fmnist8.py',
-    '../_base_/methods/synthpairs_r50.py',
-]
+# perturbation and the generated-pair loss, every option at its module
+# default as in the ResNet-50 configs
+# (configs/_base_/models/synthpairs-mocov2_resnet50.py) except the decoder's
+# size and the bank.
+_base_ = './mocov2_efficientnet-lite0_fmnist8.py'
 
 stage1_checkpoint = \
     'work_dirs/synthpairs-decoder_efficientnet-lite0_fmnist8/epoch_10.pth'
 model = dict(
-    dict(
-        type='SynthPairsMoCo',
-        **_base_.synthpairs_options,
-        **_base_.synthpairs_moco_options),
+    type='SynthPairsMoCo',
     decoder=dict(
-        _base_.synthpairs_decoder,
-        # 1280-d feature -> 128 x 8 x 8 -> four x2 blocks -> 128 px.
+        type='FeatureDecoder',
+        # 1280-d feature -> 128 x 8 x 8 -> four x2 blocks -> 128 px
+        # (CPU-sized width; the ResNet-50 decoder starts from 512 channels).
         in_channels=1280,
         out_size=128,
         base_channels=128,
@@ -28,8 +23,9 @@ model = dict(
             type='Pretrained',
             checkpoint=stage1_checkpoint,
             prefix='decoder.')),
-    perturbation=dict(_base_.synthpairs_options['perturbation'],
-                      bank_size=384))
+    # One epoch of the unlabelled pool (12 batches of 32), not 4096 rows.
+    perturbation=dict(type='FeaturePerturbation', bank_size=384),
+    gen_loss=dict(type='NTXentLoss'))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -39,4 +35,4 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-custom_hooks = [dict(_base_.synthpairs_hooks[0], vis_interval=48)]
+custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=48)]

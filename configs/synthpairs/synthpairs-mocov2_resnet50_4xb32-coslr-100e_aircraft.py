@@ -1,32 +1,14 @@
-# SynthPairs stage 2, MoCo v2 variant ("Ours"), on FGVC-Aircraft: the MoCo v2
-# baseline plus the decoder from stage 1, the feature perturbation and the
-# generated-pair loss, L = L_ssl + 1.0 L_rec + 0.5 L_gen
-# (docs/methods/synthpairs.md). Run synthpairs-decoder_*_aircraft.py first.
-_base_ = [
-    '../baselines/mocov2_resnet50_4xb32-coslr-100e_aircraft.py',
-    '../_base_/methods/synthpairs_r50.py',
-]
+# SynthPairs stage 2, MoCo v2 variant, on FGVC-Aircraft: the CUB
+# config with the data and the stage-1 checkpoint swapped. Run
+# synthpairs-decoder_*_aircraft.py first.
+_base_ = ['./synthpairs-mocov2_resnet50_4xb32-coslr-100e_cub.py']
+
+dataset_type = 'FGVCAircraft'
+data_root = 'data/fgvc_aircraft'
+# 'trainval' is the paper's training set.
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='trainval'))
 
 stage1_checkpoint = ('work_dirs/synthpairs-decoder_resnet50_4xb32-adam-200e_'
                      'aircraft/epoch_200.pth')
-model = dict(
-    type='SynthPairsMoCo',
-    decoder=dict(
-        _base_.synthpairs_decoder,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=stage1_checkpoint,
-            prefix='decoder.')),
-    **_base_.synthpairs_options,
-    **_base_.synthpairs_moco_options)
-
-# Inputs [t(x), t'(x), x_clean]: MoCo's two views and the clean image.
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-
-custom_hooks = _base_.synthpairs_hooks
+model = dict(decoder=dict(init_cfg=dict(checkpoint=stage1_checkpoint)))

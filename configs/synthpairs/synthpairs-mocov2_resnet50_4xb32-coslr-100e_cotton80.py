@@ -1,7 +1,7 @@
 # SynthPairs stage 2 (MoCo v2 variant) on Cotton80's training images (labels
 # unused): the CUB recipe with the data swapped; its encoder initialises
-# configs/csdnet_r50_cotton80_synthpairs-init.py. Run
-# synthpairs-decoder_resnet50_4xb32-adam-200e_cotton80.py first.
+# configs/csdnet/csdnet_resnet50_synthpairs-pre_1xb8-160e_cotton80-384px.py.
+# Run synthpairs-decoder_resnet50_4xb32-adam-200e_cotton80.py first.
 _base_ = ['./synthpairs-mocov2_resnet50_4xb32-coslr-100e_cub.py']
 
 dataset_type = 'UFGDataset'
@@ -28,4 +28,4 @@ model = dict(
 
 # With batch 128 and drop_last an epoch is one step (100 steps in all):
 # draw every 10 steps, not every 100.
-custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10, vis_images=4)]
+custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=10)]

@@ -1,24 +1,24 @@
 # SynthPairs stage 2, SimSiam variant ("SimSiam + Ours"), on CUB-200-2011:
-# the SimSiam baseline plus the decoder from stage 1, the feature
-# perturbation and the generated-pair loss (docs/methods/synthpairs.md,
-# "SimSiam variant"). Run synthpairs-decoder_*_cub.py first.
+# configs/baselines/simsiam_resnet50_4xb32-coslr-100e_cub.py with the model
+# of _base_/models/synthpairs-simsiam_resnet50.py (the decoder from stage 1,
+# the feature perturbation and the generated-pair loss;
+# docs/methods/synthpairs.md, "SimSiam variant"). Run
+# synthpairs-decoder_*_cub.py first.
 _base_ = [
-    '../baselines/simsiam_resnet50_4xb32-coslr-100e_cub.py',
-    '../_base_/methods/synthpairs_r50.py',
+    '../_base_/models/synthpairs-simsiam_resnet50.py',
+    '../_base_/datasets/cub_mocov2_bs32_224.py',
+    '../_base_/schedules/simsiam_sgd_coslr_100e.py',
+    '../_base_/default_runtime.py',
 ]
 
 stage1_checkpoint = ('work_dirs/synthpairs-decoder_resnet50_4xb32-adam-200e_'
                      'cub/epoch_200.pth')
 model = dict(
-    type='SynthPairsSimSiam',
     decoder=dict(
-        _base_.synthpairs_decoder,
         init_cfg=dict(
             type='Pretrained',
             checkpoint=stage1_checkpoint,
-            prefix='decoder.')),
-    **_base_.synthpairs_options,
-    **_base_.synthpairs_simsiam_options)
+            prefix='decoder.')))
 
 # Inputs [t(x), t'(x), x_clean]: SimSiam's two views and the clean image.
 train_pipeline = [
@@ -29,5 +29,6 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-# SimSiamHook keeps the predictor's lr constant; the SynthPairs hook draws.
-custom_hooks = _base_.custom_hooks + _base_.synthpairs_hooks
+# A list replaces its base's: SimSiamHook (the predictor's constant lr)
+# stays, the SynthPairs hook draws.
+custom_hooks = _base_.custom_hooks + [dict(type='GeneratedPairsHook')]

@@ -16,12 +16,13 @@ from conftest import REPO_ROOT
 init_default_scope('mmpretrain')
 
 # One config per subset; the SynthPairs-initialised variant
-# (csdnet_r50_cotton80_synthpairs-init.py) is tested with the SynthPairs
+# (csdnet_resnet50_synthpairs-pre_*.py) is tested with the SynthPairs
 # configs.
 CSDNET_R50 = sorted(
     osp.relpath(p, REPO_ROOT)
-    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'csdnet_r50_*.py'))
-    if not p.endswith('_synthpairs-init.py'))
+    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'csdnet',
+                                'csdnet_resnet50_*.py'))
+    if '_synthpairs-pre_' not in p)
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'csdnet_r18_demo.py')
 METHOD_KEYS = {'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss',
                'aug_cls_weight', 'store_views'}
@@ -29,6 +30,13 @@ METHOD_KEYS = {'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss',
 
 def _load(path):
     return Config.fromfile(osp.join(REPO_ROOT, path))
+
+
+def _subset(path):
+    """'cotton80' of csdnet_resnet50_1xb8-160e_cotton80-384px.py, as the
+    baselines spell it (soyageing_r1)."""
+    data = osp.basename(path)[:-3].split('_')[-1]
+    return data.rsplit('-', 1)[0].replace('-', '_')
 
 
 def _full_method_demo():
@@ -41,7 +49,7 @@ def _full_method_demo():
 
 
 def test_one_csdnet_config_per_subset_and_stage():
-    names = {osp.basename(p)[len('csdnet_r50_'):-3] for p in CSDNET_R50}
+    names = {_subset(p) for p in CSDNET_R50}
     assert names == {'cotton80', 'soylocal', 'soygene', 'soyglobal', 'cub',
                      'soyageing_r1', 'soyageing_r3', 'soyageing_r4',
                      'soyageing_r5', 'soyageing_r6'}
@@ -50,13 +58,11 @@ def test_one_csdnet_config_per_subset_and_stage():
 @pytest.mark.parametrize('path', CSDNET_R50)
 def test_csdnet_config_is_its_baseline_plus_the_method(path):
     cfg = _load(path).to_dict()
-    name = osp.basename(path)[len('csdnet_r50_'):]
-    base = _load(osp.join('configs', 'baselines', 'resnet50_' + name))
-    base = base.to_dict()
+    base = _load(osp.join('configs', 'baselines',
+                          f'resnet50_{_subset(path)}.py')).to_dict()
     changed = {k for k in set(cfg) | set(base)
                if cfg.get(k) != base.get(k)}
-    assert changed - {'model', 'optim_wrapper', 'custom_hooks'} <= {
-        'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr'}
+    assert changed <= {'model', 'optim_wrapper', 'custom_hooks'}
     model_changed = {k for k in set(cfg['model']) | set(base['model'])
                      if cfg['model'].get(k) != base['model'].get(k)}
     assert model_changed <= METHOD_KEYS
@@ -72,8 +78,9 @@ def test_csdnet_config_is_its_baseline_plus_the_method(path):
         assert cfg['optim_wrapper'] == base['optim_wrapper']
 
 
-@pytest.mark.parametrize('path', ['configs/csdnet_r50_cotton80.py',
-                                  'configs/csdnet_r50_cub.py'])
+@pytest.mark.parametrize('path', [
+    'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py',
+    'configs/csdnet/csdnet_resnet50_8xb8-100e_cub-448px.py'])
 def test_r50_config_builds_with_spec_parameter_count(path):
     cfg = _load(path)
     cfg.model.backbone.init_cfg = None

@@ -46,7 +46,9 @@ DECODER = SP + 'synthpairs-decoder_resnet50_4xb32-adam-200e_{}.py'
 STAGE2 = SP + 'synthpairs-{}_resnet50_4xb32-coslr-100e_{}.py'
 LINEAR = BENCH + 'resnet50_linear-steplr-100e_{}{}.py'
 RETRIEVAL = BENCH + 'resnet50_retrieval_{}.py'
-CHAIN = 'configs/csdnet_r50_cotton80_synthpairs-init.py'
+CSDNET_COTTON80 = 'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py'
+CHAIN = ('configs/csdnet/'
+         'csdnet_resnet50_synthpairs-pre_1xb8-160e_cotton80-384px.py')
 SSL_DATA = 'configs/_base_/datasets/{}_mocov2_bs32_224.py'
 METHODS = ('mocov2', 'simsiam')
 
@@ -62,7 +64,10 @@ ALL_CONFIGS = sorted(
         'configs/_base_/schedules/simsiam_sgd_coslr_100e.py',
         'configs/_base_/models/mocov2_resnet50.py',
         'configs/_base_/models/simsiam_resnet50.py',
-        'configs/_base_/methods/synthpairs_r50.py',
+        'configs/_base_/schedules/decoder_adam_200e.py',
+        'configs/_base_/models/synthpairs-decoder_resnet50.py',
+        'configs/_base_/models/synthpairs-mocov2_resnet50.py',
+        'configs/_base_/models/synthpairs-simsiam_resnet50.py',
     ])
 SSL_CONFIGS = [c for c in ALL_CONFIGS if c.startswith(('configs/baselines',
                                                        SP + 'synthpairs-'))]
@@ -72,13 +77,20 @@ SYNTHPAIRS_MODEL_KEYS = {
     'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight',
     'gen_weight', 'gen_grad_to_decoder', 'gen_source', 'gradcam_positive',
     'gen_loss_type', 'keep_bn_stats'}
-SYNTHPAIRS_VARIABLES = {
-    'synthpairs_decoder', 'synthpairs_options', 'synthpairs_moco_options',
-    'synthpairs_simsiam_options', 'synthpairs_hooks', 'stage1_checkpoint'}
+SYNTHPAIRS_VARIABLES = {'stage1_checkpoint'}
 
 
 def _changed(a: dict, b: dict) -> set:
     return {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
+
+
+def _option(part: dict, name: str):
+    """``part[name]``, or the registered module's default where the config
+    leaves it out."""
+    if name in part:
+        return part[name]
+    return inspect.signature(
+        MODELS.get(part['type']).__init__).parameters[name].default
 
 
 def _clean_resize(pipeline: list) -> list:
@@ -214,25 +226,27 @@ def test_stage2_is_its_baseline_plus_synthpairs(method, name):
     assert pipeline[1]['transforms'] == [cfg['view_pipeline'],
                                          cfg['clean_pipeline']]
     assert cfg['custom_hooks'] == base.get('custom_hooks', []) + [
-        cfg['synthpairs_hooks'][0]]
+        dict(type='GeneratedPairsHook')]
     # Stage 1 of the same data set feeds the decoder, from its last epoch.
     init = cfg['model']['decoder']['init_cfg']
     assert init == dict(
         type='Pretrained', prefix='decoder.',
         checkpoint='work_dirs/synthpairs-decoder_resnet50_4xb32-adam-'
         f'200e_{name}/epoch_200.pth')
-    assert cfg['model']['decoder'] == dict(cfg['synthpairs_decoder'],
+    # The ResNet-50 decoder is FeatureDecoder's default.
+    assert cfg['model']['decoder'] == dict(type='FeatureDecoder',
                                            init_cfg=init)
     if method == 'simsiam':
-        assert cfg['model']['gen_loss_type'] == 'ntxent'
-        assert cfg['model']['keep_bn_stats'] is True
+        assert _option(cfg['model'], 'gen_loss_type') == 'ntxent'
+        assert _option(cfg['model'], 'keep_bn_stats') is True
 
 
 @pytest.mark.parametrize('name', NAMES + ['cotton80'])
 def test_stage1_trains_the_decoder_of_stage2(name):
     cfg = _load(DECODER.format(name))
     stage2 = _load(STAGE2.format('mocov2', name))
-    assert cfg.model.type == 'DecoderPretrain' and cfg.model.freeze_backbone
+    assert cfg.model.type == 'DecoderPretrain'
+    assert _option(cfg.model, 'freeze_backbone')
     # The frozen encoder is the one stage 2 starts from.
     assert cfg.model.backbone == stage2.model.backbone
     decoder = dict(stage2.model.decoder)
@@ -256,7 +270,7 @@ def test_stage1_trains_the_decoder_of_stage2(name):
 def test_decoder_makes_images_of_the_clean_view_size(path):
     cfg = _load(path)
     resize = _clean_resize(cfg.train_dataloader.dataset.pipeline)
-    size = cfg.model.decoder.out_size
+    size = _option(cfg.model.decoder, 'out_size')
     assert resize == [dict(type='Resize', scale=(size, size))]
     assert size == 224
 
@@ -290,7 +304,7 @@ def test_cotton80_chain():
     assert stage2.model.perturbation.bank_size == 240
 
     chain = _load(CHAIN).to_dict()
-    csdnet = _load('configs/csdnet_r50_cotton80.py').to_dict()
+    csdnet = _load(CSDNET_COTTON80).to_dict()
     assert _changed(chain, csdnet) == {'model', 'ssl_checkpoint'}
     assert _changed(chain['model'], csdnet['model']) == {'backbone'}
     init = chain['model']['backbone'].pop('init_cfg')

@@ -159,6 +159,8 @@ def test_dist_train_two_processes_gloo(tmp_path, demo_root, config):
     assert glob.glob(osp.join(tmp_path, 'iter_4.pth'))
 
 
+# The CSDNet path is the README's: the alias of
+# configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py.
 @pytest.mark.parametrize(
     'config',
     ['configs/baselines/resnet50_cotton80.py', 'configs/csdnet_r50_cotton80.py'])

@@ -4,14 +4,21 @@ format, read by ``mim search``) from the configs.
     python tools/misc/make_model_index.py [--check]
 
 Every config outside ``configs/_base_`` is listed once with its task,
-training data and collection. Results are only those measured in this
-repository (RESULTS below, each with the documentation section that gives
-the command); FLOPs and parameters are left out where they were not measured.
-``--check`` exits 1 if the files on disk differ from what would be
-written (a test runs it).
+training data and collection, except aliases: a config that is only
+``_base_ = '<path>'`` keeps an old path working and is the model of the
+config it names, so only that one is listed (MMPretrain lists each model
+once, under its real config). Each collection is defined in one metafile,
+its folder's (COLLECTIONS); metafiles of other folders list their models
+under it, and model-index.yml imports them all. Results are only those
+measured in this repository (RESULTS below, each with the documentation
+section that gives the command); FLOPs and parameters are left out where
+they were not measured. ``--check`` exits 1 if the files on disk differ from
+what would be written, or a metafile would be removed (a test runs it).
 """
 import argparse
+import ast
 import glob
+import os
 import os.path as osp
 import sys
 
@@ -19,8 +26,9 @@ import yaml
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+# Name -> (folder whose metafile defines it, its fields).
 COLLECTIONS = {
-    'CSDNet': dict(
+    'CSDNet': ('configs/csdnet', dict(
         Metadata={'Training Data': ['Ultra-FGVC', 'CUB-200-2011',
                                     'Fashion-MNIST'],
                   'Architecture': ['ResNet', 'EfficientNet-Lite', 'MobileNetV2',
@@ -30,8 +38,8 @@ COLLECTIONS = {
                         'Ultra-Fine-Grained Visual Categorization Targeting '
                         'Limited Samples',
                'URL': 'https://arxiv.org/abs/2311.06056'},
-        README='configs/csdnet/README.md'),
-    'SynthPairs': dict(
+        README='configs/csdnet/README.md')),
+    'SynthPairs': ('configs/synthpairs', dict(
         Metadata={'Training Data': ['CUB-200-2011', 'Stanford Cars',
                                     'FGVC-Aircraft', 'Cotton80',
                                     'Fashion-MNIST'],
@@ -42,11 +50,11 @@ COLLECTIONS = {
                         'Synthesized Data for Self-Supervised Fine-Grained '
                         'Visual Recognition',
                'URL': 'https://arxiv.org/abs/2407.14676'},
-        README='configs/synthpairs/README.md'),
-    'Baselines': dict(
+        README='configs/synthpairs/README.md')),
+    'Baselines': ('configs/baselines', dict(
         Metadata={'Architecture': ['ResNet', 'EfficientNet-Lite', 'MoCo v2',
                                    'SimSiam']},
-        README='README.md'),
+        README='README.md')),
 }
 
 # Figures measured in this repository (with the section that gives the
@@ -99,7 +107,7 @@ RESULTS = {
 DATASETS = (
     ('cotton80', 'Cotton80'), ('soylocal', 'SoyLocal'),
     ('soygene', 'SoyGene'), ('soyglobal', 'SoyGlobal'),
-    ('soyageing_r', 'SoyAgeing'), ('cub', 'CUB-200-2011'),
+    ('soyageing', 'SoyAgeing'), ('cub', 'CUB-200-2011'),
     ('cars', 'Stanford Cars'), ('aircraft', 'FGVC-Aircraft'),
     ('demo', 'UFG demo'),
     ('fmnist8', 'Fashion-MNIST (8 classes, few-shot)'))
@@ -143,25 +151,57 @@ def describe(path: str) -> dict:
     return entry
 
 
-def build() -> dict:
-    """{file: yaml text} of every metafile and model-index.yml."""
+def alias_target(path: str):
+    """The config an alias names (relative to the repository), or None
+    if ``path`` is not just ``_base_ = '<path>'``."""
+    with open(osp.join(REPO, path)) as f:
+        body = ast.parse(f.read()).body
+    if (len(body) == 1 and isinstance(body[0], ast.Assign)
+            and [getattr(t, 'id', None) for t in body[0].targets] == ['_base_']
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return osp.normpath(osp.join(osp.dirname(path), body[0].value.value))
+    return None
+
+
+def listed_configs() -> list:
+    """The configs that are models: all outside configs/_base_ but
+    aliases."""
     configs = sorted(
         osp.relpath(p, REPO)
         for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
                            recursive=True)
         if '_base_' not in p)
-    by_folder: dict = {}
-    for path in configs:
+    return [p for p in configs if alias_target(p) is None]
+
+
+def build() -> dict:
+    """{file: yaml text} of every metafile and model-index.yml."""
+    by_folder: dict = {folder: [] for folder, _ in COLLECTIONS.values()}
+    for path in listed_configs():
         by_folder.setdefault(osp.dirname(path), []).append(describe(path))
     files = {}
     for folder, models in sorted(by_folder.items()):
-        used = sorted({m['In Collection'] for m in models})
+        meta = {}
+        defined = [dict(Name=name, **fields)
+                   for name, (home, fields) in COLLECTIONS.items()
+                   if home == folder]
+        if defined:
+            meta['Collections'] = defined
+        meta['Models'] = models
         files[osp.join(folder, 'metafile.yml')] = yaml.safe_dump(
-            dict(Collections=[dict(Name=n, **COLLECTIONS[n]) for n in used],
-                 Models=models), sort_keys=False, allow_unicode=True)
+            meta, sort_keys=False, allow_unicode=True)
     files['model-index.yml'] = yaml.safe_dump(
         dict(Import=sorted(f for f in files)), sort_keys=False)
     return files
+
+
+def stale_metafiles(files: dict) -> list:
+    """metafile.yml files under configs/ that build() no longer writes."""
+    return sorted(
+        rel for rel in (osp.relpath(p, REPO) for p in glob.glob(
+            osp.join(REPO, 'configs', '**', 'metafile.yml'), recursive=True))
+        if rel not in files)
 
 
 def main(argv=None) -> int:
@@ -169,7 +209,8 @@ def main(argv=None) -> int:
     parser.add_argument('--check', action='store_true')
     args = parser.parse_args(argv)
     stale = []
-    for path, text in build().items():
+    files = build()
+    for path, text in files.items():
         full = osp.join(REPO, path)
         if args.check:
             if not osp.isfile(full) or open(full).read() != text:
@@ -177,6 +218,11 @@ def main(argv=None) -> int:
         else:
             with open(full, 'w') as f:
                 f.write(text)
+    for path in stale_metafiles(files):
+        if args.check:
+            stale.append(path + ' (to be removed)')
+        else:
+            os.remove(osp.join(REPO, path))
     if stale:
         print('out of date (run python tools/misc/make_model_index.py): '
               + ', '.join(stale), file=sys.stderr)

@@ -1,0 +1,147 @@
+"""Moving the configs to MMPretrain's layout (issue 16) changed no run:
+every leaf config of commit 2efaf1e resolves today, under its new path and
+under its old path where that is kept as an alias, to what it resolved to
+then.
+
+The snapshot was written from that commit's configs by
+
+    python tools/misc/config_snapshot.py --rev 2efaf1e \\
+        --out tests/data/config_snapshots.json
+
+Every top-level key is compared (model, the three dataloaders,
+optim_wrapper, param_scheduler, train_cfg, hooks, runtime, ...), for equality
+as MMEngine resolves it. Two differences are expected and nothing else:
+
+* the helper variables of the removed configs/_base_/methods/*.py are gone
+  from the top level (their content is in ``model`` / ``custom_hooks``);
+* the method parts no longer restate their modules' defaults, so for the
+  configs in DEFAULTS_LEFT_OUT ``model`` and ``custom_hooks`` are compared
+  after filling in, on both sides, the constructor defaults of every
+  registered module they name. A default is then stated once, in the code.
+"""
+import inspect
+import json
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import HOOKS, MODELS
+
+import csdnet_mm  # noqa: F401  (registers the plugin's modules)
+from conftest import REPO_ROOT
+
+init_default_scope('mmpretrain')
+
+SNAPSHOT = osp.join(REPO_ROOT, 'tests', 'data', 'config_snapshots.json')
+with open(SNAPSHOT) as f:
+    OLD = json.load(f)
+
+# Old path -> new path of every config that moved.
+MOVED = {
+    'configs/csdnet_r50_cotton80.py':
+    'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py',
+    'configs/csdnet_r50_cotton80_synthpairs-init.py':
+    'configs/csdnet/'
+    'csdnet_resnet50_synthpairs-pre_1xb8-160e_cotton80-384px.py',
+    'configs/csdnet_r50_cub.py':
+    'configs/csdnet/csdnet_resnet50_8xb8-100e_cub-448px.py',
+    **{f'configs/csdnet_r50_{name}.py':
+       f'configs/csdnet/csdnet_resnet50_1xb16-160e_{new}-384px.py'
+       for name, new in [('soylocal', 'soylocal'), ('soygene', 'soygene'),
+                         ('soyglobal', 'soyglobal')]
+       + [(f'soyageing_r{r}', f'soyageing-r{r}') for r in (1, 3, 4, 5, 6)]},
+}
+# Old paths kept as one-line aliases of their new path: users run them.
+ALIASES = {p for p in MOVED if osp.dirname(p) == 'configs'}
+
+# Top-level variables of configs/_base_/methods/{csdnet,synthpairs}_r50.py.
+GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
+        'synthpairs_decoder', 'synthpairs_options', 'synthpairs_moco_options',
+        'synthpairs_simsiam_options', 'synthpairs_hooks'}
+
+# Configs whose method part no longer restates module defaults (see above):
+# CSDNet on ResNet-50 and every SynthPairs stage 2 and decoder.
+DEFAULTS_LEFT_OUT = {
+    p for p in OLD if osp.basename(p).startswith('csdnet_r50')
+    or osp.basename(p).startswith('synthpairs-')} | {
+        'configs/demo/synthpairs_mocov2_demo.py'}
+
+TUPLE = '__tuple__'
+
+
+def _to_json(value):
+    """As tools/misc/config_snapshot.py stores a value."""
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return {TUPLE: [_to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _resolved(path):
+    return _to_json(Config.fromfile(osp.join(REPO_ROOT, path)).to_dict())
+
+
+def _with_defaults(value, registry):
+    """``value`` with the constructor defaults of every module it names
+    (a dict with a registered ``type``) added where it leaves them out."""
+    if isinstance(value, list):
+        return [_with_defaults(v, registry) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _with_defaults(v, registry) for k, v in value.items()}
+    cls = registry.get(value['type']) if isinstance(
+        value.get('type'), str) else None
+    if cls is not None:
+        for name, param in inspect.signature(cls.__init__).parameters.items():
+            if param.default is not param.empty and param.kind in (
+                    param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                out.setdefault(
+                    name, _with_defaults(_to_json(param.default), registry))
+    return out
+
+
+def _assert_same_run(old_path, path):
+    old, new = OLD[old_path], _resolved(path)
+    assert set(old) - set(new) <= GONE, 'top-level keys lost'
+    assert set(new) - set(old) == set(), 'top-level keys added'
+    for key in sorted(set(old) & set(new)):
+        if old[key] == new[key]:
+            continue
+        assert key in ('model', 'custom_hooks'), key
+        assert old_path in DEFAULTS_LEFT_OUT, key
+        registry = MODELS if key == 'model' else HOOKS
+        assert _with_defaults(new[key], registry) == _with_defaults(
+            old[key], registry), key
+
+
+@pytest.mark.parametrize('old_path', sorted(OLD))
+def test_config_resolves_as_before(old_path):
+    _assert_same_run(old_path, MOVED.get(old_path, old_path))
+
+
+@pytest.mark.parametrize('old_path', sorted(ALIASES))
+def test_alias_is_one_line_and_resolves_as_before(old_path):
+    new = MOVED[old_path]
+    with open(osp.join(REPO_ROOT, old_path)) as f:
+        text = f.read()
+    target = osp.relpath(new, osp.dirname(old_path))
+    assert text == f"_base_ = './{target}'\n"
+    _assert_same_run(old_path, old_path)
+
+
+def test_every_leaf_config_is_checked():
+    import sys
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'misc'))
+    try:
+        from config_snapshot import leaf_configs
+    finally:
+        sys.path.pop(0)
+    now = set(leaf_configs(REPO_ROOT))
+    assert now == {MOVED.get(p, p) for p in OLD} | set(ALIASES)
+    assert set(ALIASES) <= set(MOVED)
