@@ -28,6 +28,15 @@ SYNTHPAIRS = 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py'
 LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
 RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
 EFFICIENTNET = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
+# The SSL suite's low-resolution protocol (random-weight start, 32 px).
+LOWRES = {
+    key: f'{prefix}_resnet18-cifar-w32_fmnist8-32px{suffix}.py'
+    for key, prefix, suffix in (
+        ('moco', 'mocov2', ''), ('decoder', 'synthpairs-decoder', ''),
+        ('synthpairs', 'synthpairs-mocov2', ''), ('linear', 'linear', ''),
+        ('linear50', 'linear', '_50pct'), ('linear20', 'linear', '_20pct'),
+        ('retrieval', 'retrieval', ''))
+}
 ALL = EFFICIENTNET + [MOBILENET, CSDNET_MOBILENET]
 WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
 MOBILENET_WEIGHTS = 'checkpoints/mobilenetv2_in1k_deepsort_mmpretrain.pth'
@@ -49,7 +58,7 @@ def _changed(a, b):
 
 def test_config_list_is_complete():
     assert {osp.basename(p) for p in glob.glob(osp.join(FM, '*.py'))} == \
-        set(ALL)
+        set(ALL) | set(LOWRES.values())
 
 
 @pytest.mark.parametrize('name', ALL)
@@ -132,3 +141,49 @@ def test_evaluations_freeze_or_only_read_the_encoder():
     retrieval = _load(RETRIEVAL)
     assert retrieval.train_cfg is None and retrieval.test_evaluator.type == \
         'LeaveOneOutRetrieval'
+
+
+def test_lowres_synthpairs_is_mocov2_plus_the_method_from_one_start():
+    moco, decoder, stage2 = (_load(LOWRES[k]) for k in ('moco', 'decoder',
+                                                        'synthpairs'))
+    assert _changed(moco.to_dict(), stage2.to_dict()) == {
+        'stage1_checkpoint', 'model', 'train_pipeline', 'train_dataloader',
+        'custom_hooks'}
+    assert _changed(moco.model, stage2.model) == {
+        'type', 'decoder', 'perturbation'}
+    # Stage 1 decodes the encoder every SSL run starts from, at the size
+    # stage 2 reconstructs.
+    assert decoder.model.backbone == moco.model.backbone
+    for key in ('in_channels', 'out_size', 'base_channels', 'num_upsample'):
+        assert stage2.model.decoder[key] == decoder.model.decoder[key], key
+    assert stage2.model.decoder.in_channels == moco.model.neck.in_channels
+    assert stage2.clean_pipeline == [dict(type='Resize', scale=(32, 32))]
+    assert moco.model.queue_len % moco.train_dataloader.batch_size == 0
+    # One SynthPairs step at 32 px (the decoder's checkpoint left out).
+    stage2.model.decoder.init_cfg = None
+    model = _build(stage2).train()
+    views = [torch.randn(4, 3, 32, 32) for _ in range(3)]
+    losses = model.loss(views, [DataSample() for _ in range(4)])
+    assert {'loss_ssl', 'loss_rec', 'loss_gen'} <= set(losses)
+
+
+def test_lowres_evaluations_share_the_encoder_and_subset_the_labels():
+    moco = _load(LOWRES['moco'])
+    linear = _load(LOWRES['linear'])
+    model = _build(linear).train()
+    trainable = {n.split('.')[0] for n, p in model.named_parameters()
+                 if p.requires_grad}
+    assert trainable == {'head'}
+    retrieval = _load(LOWRES['retrieval'])
+    for cfg in (linear, retrieval):
+        assert {k: v for k, v in cfg.model.backbone.items()
+                if k not in ('frozen_stages', 'init_cfg')} == \
+            moco.model.backbone
+    assert linear.val_dataloader.dataset.split == 'val'
+    assert linear.test_dataloader.dataset.split == 'test'
+    for key, fraction in (('linear50', 0.5), ('linear20', 0.2)):
+        cfg = _load(LOWRES[key])
+        assert cfg.train_dataloader.dataset.type == 'LabelSubsetDataset'
+        assert cfg.train_dataloader.dataset.fraction == fraction
+        assert cfg.train_dataloader.dataset.dataset == \
+            linear.train_dataloader.dataset

@@ -17,8 +17,7 @@ model = dict(
         stem_channels=32,
         num_stages=4,
         out_indices=(3, ),
-        style='pytorch',
-        norm_cfg=dict(type='BN')),
+        style='pytorch'),
     neck=dict(
         type='MoCoV2Neck',
         in_channels=256,
