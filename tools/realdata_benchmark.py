@@ -497,7 +497,36 @@ def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
                     cells += [_cell(test), _cell(
                         [a - b for a, b in zip(test, stock)])]
             lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    if suite == 'csdnet-ablation' and len(units) > 1:
+        lines += overall_rows(runs, units, per_unit)
     return '\n'.join(lines).strip()
+
+
+def overall_rows(runs, units, per_unit) -> List[str]:
+    """One table over every backbone and task: each row's validation
+    top-1 averaged over the units (each unit's mean over its seeds, so every
+    task weighs the same), the row defaults are chosen on; and its paired
+    test difference to the stock classifier over every unit and seed."""
+    def unit_mean(name, key, unit):
+        rows = [r[name] for (b, t, _), r in per_unit.items()
+                if (b, t) == unit]
+        return statistics.mean(r[key] for r in rows)
+
+    lines = ['', f'**All {len(units)} backbone × task units** — validation '
+             'top-1 averaged over the units (each unit its mean over the '
+             'seeds); paired test difference to stock over every unit and '
+             'seed', '', '| run | val top-1, mean over units (%) | '
+             'test − stock, all runs (mean ± std, n) |', '|---|---|---|']
+    for name, label, _, _ in runs:
+        if any('collapsed_at' in r[name] for r in per_unit.values()):
+            lines.append(f'| {label} | collapsed in some runs | – |')
+            continue
+        val = statistics.mean(unit_mean(name, 'val/top1', u) for u in units)
+        diffs = [r[name]['test/top1'] - r['stock']['test/top1']
+                 for r in per_unit.values()]
+        lines.append(f'| {label} | {val:.2f} | {mean_std(diffs)}, '
+                     f'n = {len(diffs)} |')
+    return lines
 
 
 def run_csdnet_suite(args) -> int:

@@ -125,6 +125,18 @@ def test_ablation_table_has_paired_differences_and_collapses():
             '(66.0 / 70.0) | 6.00 ± 0.00 (6.0 / 6.0) |') in table
     assert ('| SSDP + DDL + SSDT | collapsed on 1 of 2 seeds (stopped at '
             'iteration 57) | – | – |') in table
+    assert '**All' not in table  # one unit: nothing to pool
+
+    # A second unit (one seed, val 10 points lower): the pooled table
+    # weighs each unit's seed mean equally.
+    per_unit[('efficientnet-lite0', 'fmnist8-10shot', 0)] = {
+        name: run(50.0 + i, 50.0 + 2 * i)
+        for i, (name, _, _, _) in enumerate(ABLATION)}
+    table = summarize_suite('csdnet-ablation', per_unit)
+    assert '**All 2 backbone × task units**' in table
+    # SSDP + SSDT: val (65 + 53) / 2; test - stock +6 in all three runs.
+    assert '| SSDP + SSDT | 59.00 | 6.00 ± 0.00, n = 3 |' in table
+    assert '| SSDP + DDL + SSDT | collapsed in some runs | – |' in table
 
 
 def test_stability_grid_covers_every_rate_and_multiplier():
