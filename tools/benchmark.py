@@ -30,7 +30,7 @@ from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
 from csdnet_mm.engine.benchmark import (  # noqa: E402
     ModelUnderTest, compare, format_profile, format_table, profile_ops,
     torch_threads)
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
 

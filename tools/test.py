@@ -12,7 +12,7 @@ from copy import deepcopy
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
+from csdnet_mm.tool_utils import (  # noqa: E402
     apply_dataloader_defaults, finish_cfg, report_user_errors, set_work_dir)
 import mmengine  # noqa: E402
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402

@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
+from csdnet_mm.tool_utils import (  # noqa: E402
     add_reliability_hooks, apply_dataloader_defaults, final_metrics,
     finish_cfg, report_user_errors, set_work_dir)
 from mmengine.config import Config, DictAction  # noqa: E402

@@ -27,7 +27,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..errors import UserInputError
-from .tool_utils import model_cfg_of
+from ..tool_utils import model_cfg_of
 
 # Methods that only maintain memory state (queues, banks); their time is
 # reported as a share of the training step.

@@ -25,7 +25,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
+from csdnet_mm.tool_utils import (  # noqa: E402
     model_cfg_of, report_user_errors)
 from csdnet_mm.errors import UserInputError  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402

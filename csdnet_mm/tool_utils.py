@@ -1,4 +1,10 @@
-"""What the plugin's ``tools/train.py`` and ``tools/test.py`` share."""
+"""What the plugin's command-line tools share (``tools/*.py``).
+
+Config edits the tools make before building a Runner (work dir, dataloader
+defaults, reliability hooks, device adaptation), the error-to-exit-status
+wrapper and small helpers. Nothing here runs on ``import csdnet_mm``; the
+tools import this module themselves.
+"""
 import copy
 import functools
 import os.path as osp
@@ -7,9 +13,8 @@ from typing import Callable
 
 from mmengine.config import ConfigDict
 
-from ..compat import adapt_cfg_to_device, check_amp_supported
-from ..errors import (NonFiniteLossError, TrainingCollapseError,
-                      UserInputError)
+from .compat import adapt_cfg_to_device, check_amp_supported
+from .errors import NonFiniteLossError, TrainingCollapseError, UserInputError
 
 
 def set_work_dir(cfg, work_dir, config_path: str) -> None:
