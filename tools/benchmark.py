@@ -27,7 +27,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.benchmark import (  # noqa: E402
+from csdnet_mm.analysis import (  # noqa: E402
     ModelUnderTest, compare, format_profile, format_table, profile_ops,
     torch_threads)
 from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
