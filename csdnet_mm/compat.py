@@ -3,16 +3,14 @@
 The stack (torch 2.14, numpy 2.4, setuptools >= 82, mmengine 0.10.7,
 mmpretrain 1.2.0) breaks in ways documented in ``docs/stack-fixes.md`` (one
 section per fix, with its trigger and test); each function below names
-the upstream problem it works around. The
-import-time fixes are applied by :func:`apply_all` when ``csdnet_mm`` is
-imported (so a config's ``custom_imports`` activates them in every rank);
-the config-level ones are called by the plugin's ``tools/train.py`` and
-``tools/test.py``.
+the upstream problem it works around. They are applied by
+:func:`apply_all` when ``csdnet_mm`` is imported (so a config's
+``custom_imports`` activates them in every rank). The config edits and
+warning filters of the plugin's tools are in :mod:`csdnet_mm.tool_utils`.
 """
 import importlib.metadata
 import importlib.util
 import os.path as osp
-import warnings
 from typing import Any
 
 import numpy as np
@@ -294,79 +292,3 @@ def apply_all() -> None:
     use_gloo_without_cuda()
     ddp_device_ids_for_cpu_modules()
     default_adjust_bbox_renderer()
-
-
-# --- config-level fixes, applied by the plugin's tools ---------------------
-
-
-def adapt_cfg_to_device(cfg, launcher: str = 'none') -> None:
-    """Make a config that was written for GPUs run on the machine at hand.
-
-    On a machine without CUDA:
-
-    * distributed runs use gloo (NCCL needs GPUs) and wrap the model with
-      ``device_ids=None`` -- `Runner.wrap_model` passes
-      ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules
-      (``ValueError: DistributedDataParallel device_ids and output_device
-      arguments only work with single-device/multiple-device GPU modules or
-      CPU modules``). The wrapper is built with ``setdefault``, so explicit
-      config values still win.
-    * ``pin_memory`` is turned off (it needs an accelerator and warns every
-      time a loader iterator is created).
-
-    Everywhere: ``persistent_workers`` is turned off for loaders with
-    ``num_workers=0`` (``ValueError: persistent_workers option needs
-    num_workers > 0``, caused by the tools' dataloader defaults).
-    """
-    from mmengine.config import ConfigDict
-    on_cpu = not torch.cuda.is_available()
-    if on_cpu and launcher != 'none':
-        env_cfg = cfg.setdefault('env_cfg', ConfigDict())
-        dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
-        if dist_cfg.get('backend', 'nccl') == 'nccl':
-            dist_cfg['backend'] = 'gloo'
-        wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-            type='MMDistributedDataParallel')
-        wrapper.setdefault('device_ids', None)
-        wrapper.setdefault('broadcast_buffers', False)
-        cfg.model_wrapper_cfg = wrapper
-    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(field)
-        if not loader:
-            continue
-        if on_cpu:
-            loader['pin_memory'] = False
-        if loader.get('num_workers', 0) == 0:
-            loader['persistent_workers'] = False
-
-
-def check_amp_supported() -> None:
-    """AmpOptimWrapper refuses the CPU with a bare assertion; say why."""
-    if not torch.cuda.is_available():
-        raise SystemExit(
-            'error: --amp needs a CUDA device (MMEngine\'s AmpOptimWrapper '
-            'is GPU-only) and none is available. Run without --amp on this '
-            'machine.')
-
-
-# --- E. gloo abort at the end of a distributed run -------------------------
-# A rank that exits while gloo still talks to the other one kills rank 0
-# with `terminate called without an active exception` (SIGABRT), flakily.
-# Synchronising and destroying the process group before exit removes it.
-
-
-def finalize_distributed() -> None:
-    import torch.distributed as torch_dist
-    from mmengine.dist import barrier, is_distributed
-    if is_distributed():
-        barrier()
-        torch_dist.destroy_process_group()
-
-
-def quiet_known_warnings() -> None:
-    """Silence upstream deprecation noise that no user action can fix."""
-    for message in (r'.*broadcast_buffers is deprecated.*',
-                    r'.*"FileClient" will be deprecated.*',
-                    r'.*"HardDiskBackend" is the alias.*',
-                    r'.*Fail to import ``MultiScaleDeformableAttention``.*'):
-        warnings.filterwarnings('ignore', message=message)

@@ -121,7 +121,7 @@ def test_set_device_is_noop_without_cuda(tmp_path):
 def test_adapt_cfg_to_device_cpu_distributed():
     from mmengine.config import Config
 
-    from csdnet_mm.compat import adapt_cfg_to_device
+    from csdnet_mm.tool_utils import adapt_cfg_to_device
     cfg = Config(
         dict(env_cfg=dict(dist_cfg=dict(backend='nccl')),
              train_dataloader=dict(num_workers=0, persistent_workers=True,
@@ -139,7 +139,7 @@ def test_adapt_cfg_to_device_cpu_distributed():
 def test_adapt_cfg_keeps_explicit_wrapper_values():
     from mmengine.config import Config
 
-    from csdnet_mm.compat import adapt_cfg_to_device
+    from csdnet_mm.tool_utils import adapt_cfg_to_device
     cfg = Config(dict(model_wrapper_cfg=dict(
         type='MMDistributedDataParallel', find_unused_parameters=True)))
     adapt_cfg_to_device(cfg, launcher='none')
@@ -152,7 +152,7 @@ def test_adapt_cfg_keeps_explicit_wrapper_values():
 def test_amp_check_stops_with_a_message_without_cuda():
     from mmengine.optim import AmpOptimWrapper
 
-    from csdnet_mm.compat import check_amp_supported
+    from csdnet_mm.tool_utils import check_amp_supported
     optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
     with pytest.raises(AssertionError, match='only available'):
         AmpOptimWrapper(optimizer=optimizer)
@@ -310,3 +310,20 @@ def test_adjust_bbox_works_with_plugin_in_the_calling_script(tmp_path):
     result = _python(ADJUST_BBOX.format(plugin='import csdnet_mm'), tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'ADJUSTED' in result.stdout
+
+
+# --- warning filters: the tools set them, the import does not -------------
+
+def test_import_sets_no_warning_filter(tmp_path):
+    result = _python("""
+        import warnings
+        import mmcv.cnn, mmengine.runner, mmpretrain.models  # noqa: F401
+        before = list(warnings.filters)
+        import csdnet_mm  # noqa: F401
+        assert warnings.filters == before, set(warnings.filters) ^ set(before)
+        from csdnet_mm.tool_utils import quiet_known_warnings
+        quiet_known_warnings()
+        print('ADDED', len(warnings.filters) - len(before))
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'ADDED 3' in result.stdout
