@@ -11,7 +11,7 @@ from copy import deepcopy
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
+from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
 from csdnet_mm.tool_utils import (  # noqa: E402
     apply_dataloader_defaults, finalize_distributed, finish_cfg,
     quiet_known_warnings, report_user_errors, set_work_dir)
