@@ -7,7 +7,6 @@ allow_failed_imports=False)``.
 """
 from . import compat
 
-compat.quiet_known_warnings()
 compat.apply_all()
 
 from . import datasets, engine, evaluation, hub, models  # noqa: E402,F401

@@ -1,9 +1,13 @@
-"""Each stack fix in csdnet_mm.compat: the upstream failure, then the fix.
+"""Each stack fix: the upstream failure, then the fix, then its trigger.
 
 The "without" halves run in a fresh interpreter that does not import the
-plugin, so they show the problem the fix exists for on this stack.
+plugin, so they show the problem the fix exists for on this stack. The
+import-time fixes (csdnet_mm.compat) are applied only where their trigger
+holds and not at all with CSDNET_MM_NO_STACK_FIXES=1; the tests at the end
+check both with a snapshot of everything a fix can change.
 """
 import importlib.util
+import socket
 import textwrap
 
 import numpy as np
@@ -13,8 +17,25 @@ import torch
 from conftest import PYTHON, run_tool
 
 
-def _python(code: str, cwd):
-    return run_tool([PYTHON, '-c', textwrap.dedent(code)], cwd=cwd)
+def _python(code: str, cwd, env=None):
+    return run_tool([PYTHON, '-c', textwrap.dedent(code)], cwd=cwd, env=env)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _launch_env(**extra):
+    """What torchrun sets in a one-process launch."""
+    return dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                MASTER_ADDR='127.0.0.1', MASTER_PORT=str(_free_port()),
+                **extra)
+
+
+# Blocks `import pkg_resources` as setuptools >= 82 does (no such module).
+NO_PKG_RESOURCES = "import sys; sys.modules['pkg_resources'] = None"
 
 
 # --- A: mmpretrain:: bases ------------------------------------------------
@@ -47,6 +68,40 @@ def test_mmpretrain_base_resolves_with_plugin(tmp_path):
     """, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ['18', '7']
+
+
+def test_mmpretrain_base_fails_when_pkg_resources_is_blocked(tmp_path):
+    (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
+    result = _python(f"""
+        {NO_PKG_RESOURCES}
+        from mmengine.config import Config
+        Config.fromfile('cfg.py')
+    """, tmp_path)
+    assert result.returncode != 0
+    assert 'pkg_resources' in result.stderr
+
+
+def test_config_resolution_patched_only_without_pkg_resources(tmp_path):
+    (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
+    code = """
+        {block}
+        import mmengine.config.config as config_module
+        import csdnet_mm
+        from csdnet_mm import compat
+        from mmengine.config import Config
+        print('APPLIED', 'config_resolution' in compat.applied(),
+              config_module.is_installed is compat.is_installed)
+        print('DEPTH', Config.fromfile('cfg.py').model.backbone.depth)
+    """
+    blocked = _python(code.format(block=NO_PKG_RESOURCES), tmp_path)
+    assert blocked.returncode == 0, blocked.stderr[-2000:]
+    assert 'APPLIED True True' in blocked.stdout
+    assert 'DEPTH 18' in blocked.stdout
+    if importlib.util.find_spec('pkg_resources') is None:
+        return  # nothing to compare with: pkg_resources is missing here
+    present = _python(code.format(block=''), tmp_path)
+    assert present.returncode == 0, present.stderr[-2000:]
+    assert 'APPLIED False False' in present.stdout
 
 
 def test_installed_path_helpers():
@@ -99,20 +154,121 @@ def test_full_checkpoint_loads_with_weights_only_kept_on(tmp_path):
             torch.load('evil.pth')
         except Exception as e:
             print('still protected:', type(e).__name__)
+
+        # builtins.getattr on the allow-list resolves HistoryBuffer's
+        # statistics methods only.
+        from mmengine.logging.history_buffer import HistoryBuffer
+
+        class Reach:
+            def __reduce__(self):
+                return (getattr, (HistoryBuffer, '__init__'))
+        torch.save({'x': Reach()}, 'reach.pth')
+        try:
+            torch.load('reach.pth')
+        except Exception as e:
+            print('getattr refused:', type(e).__name__)
     """, tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'still protected: UnpicklingError' in result.stdout
+    assert 'getattr refused: UnpicklingError' in result.stdout
 
 
-# --- C: torch.cuda.set_device on a machine without CUDA ------------------
+def test_allow_listed_getattr_is_restricted_to_history_buffer_methods():
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    from csdnet_mm.compat import history_buffer_attribute
+    for name in ('min', 'max', 'current', 'mean', 'statistics'):
+        assert history_buffer_attribute(HistoryBuffer, name) is \
+            getattr(HistoryBuffer, name)
+    import pickle
+    for owner, name in ((HistoryBuffer, '__init__'),
+                        (HistoryBuffer, '_statistics_methods'),
+                        (HistoryBuffer, '__class__'), (np, 'load'),
+                        (np.ndarray, 'tofile'), (HistoryBuffer(), 'min')):
+        with pytest.raises(pickle.UnpicklingError):
+            history_buffer_attribute(owner, name)
+
+
+def test_checkpoint_trigger_follows_torch_and_mmengine(monkeypatch):
+    from csdnet_mm import compat
+    assert compat.weights_only_rejects_mmengine_checkpoints()  # torch 2.14
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    assert not compat.weights_only_rejects_mmengine_checkpoints()
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+    monkeypatch.setattr(torch, '__version__', '2.5.1')
+    assert not compat.weights_only_rejects_mmengine_checkpoints()
+
+
+# --- C/K: a distributed launch on a machine without CUDA ----------------
+
+INIT_DIST = """
+    import torch
+    {plugin}
+    set_device = torch.cuda.set_device
+    from mmengine.dist import init_dist
+    import torch.distributed as dist
+    init_dist('pytorch', backend='nccl')  # MMPretrain's default env_cfg
+    print('BACKEND', dist.get_backend())
+    print('SET_DEVICE_RESTORED', torch.cuda.set_device is set_device)
+    dist.destroy_process_group()
+"""
+
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
-def test_set_device_is_noop_without_cuda(tmp_path):
-    plain = _python('import torch; torch.cuda.set_device(0)', tmp_path)
-    assert plain.returncode != 0
-    fixed = _python('import csdnet_mm, torch; torch.cuda.set_device(0)',
-                    tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
+def test_init_dist_fails_without_cuda_without_fix(tmp_path):
+    result = _python(INIT_DIST.format(plugin=''), tmp_path, _launch_env())
+    assert result.returncode != 0
+    assert 'set_device' in result.stderr  # the first of the failures
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_init_dist_on_cpu_with_plugin_uses_gloo(tmp_path):
+    result = _python(INIT_DIST.format(plugin='import csdnet_mm'), tmp_path,
+                     _launch_env())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'BACKEND gloo' in result.stdout
+    # set_device was skipped during the init only; torch's is back.
+    assert 'SET_DEVICE_RESTORED True' in result.stdout
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
+def test_cpu_dist_fixes_need_a_launch(tmp_path):
+    code = """
+        import torch
+        import mmengine.dist.utils as dist_utils
+        original = dist_utils._init_dist_pytorch
+        import csdnet_mm
+        from csdnet_mm import compat
+        print('APPLIED', sorted(set(compat.applied()) &
+                                {'cpu_dist_init', 'cpu_ddp_device_ids'}))
+        print('WRAPPED', dist_utils._init_dist_pytorch is not original)
+    """
+    alone = _python(code, tmp_path)
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    assert "APPLIED []" in alone.stdout and 'WRAPPED False' in alone.stdout
+    launched = _python(code, tmp_path, _launch_env())
+    assert launched.returncode == 0, launched.stderr[-2000:]
+    assert "APPLIED ['cpu_ddp_device_ids', 'cpu_dist_init']" in \
+        launched.stdout
+    assert 'WRAPPED True' in launched.stdout
+
+
+def test_cpu_dist_init_wrapper_changes_nothing_with_cuda(monkeypatch):
+    from csdnet_mm import compat
+    set_device = torch.cuda.set_device
+    seen = []
+
+    def original(backend, **kwargs):
+        seen.append((backend, torch.cuda.set_device is set_device))
+
+    init = compat._cpu_dist_init(original)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    init('nccl', init_backend='torch')
+    init('gloo')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    init('nccl')
+    assert seen == [('gloo', False), ('gloo', False), ('nccl', True)]
+    assert torch.cuda.set_device is set_device
 
 
 # --- D / H: config adaptation by the tools -------------------------------
@@ -121,7 +277,7 @@ def test_set_device_is_noop_without_cuda(tmp_path):
 def test_adapt_cfg_to_device_cpu_distributed():
     from mmengine.config import Config
 
-    from csdnet_mm.compat import adapt_cfg_to_device
+    from csdnet_mm.tool_utils import adapt_cfg_to_device
     cfg = Config(
         dict(env_cfg=dict(dist_cfg=dict(backend='nccl')),
              train_dataloader=dict(num_workers=0, persistent_workers=True,
@@ -139,7 +295,7 @@ def test_adapt_cfg_to_device_cpu_distributed():
 def test_adapt_cfg_keeps_explicit_wrapper_values():
     from mmengine.config import Config
 
-    from csdnet_mm.compat import adapt_cfg_to_device
+    from csdnet_mm.tool_utils import adapt_cfg_to_device
     cfg = Config(dict(model_wrapper_cfg=dict(
         type='MMDistributedDataParallel', find_unused_parameters=True)))
     adapt_cfg_to_device(cfg, launcher='none')
@@ -152,7 +308,7 @@ def test_adapt_cfg_keeps_explicit_wrapper_values():
 def test_amp_check_stops_with_a_message_without_cuda():
     from mmengine.optim import AmpOptimWrapper
 
-    from csdnet_mm.compat import check_amp_supported
+    from csdnet_mm.tool_utils import check_amp_supported
     optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
     with pytest.raises(AssertionError, match='only available'):
         AmpOptimWrapper(optimizer=optimizer)
@@ -174,11 +330,54 @@ def test_retrieval_metrics_work_with_in1d_alias():
     assert float(ap) == pytest.approx(75.0)
 
 
-def test_in1d_alias_matches_isin():
+def test_in1d_alias_matches_isin_and_leaves_numpy_alone():
+    import mmpretrain.evaluation.metrics.retrieval as retrieval
+
     import csdnet_mm  # noqa: F401
+    from csdnet_mm import compat
     a, b = np.array([[1, 5], [2, 9]]), np.array([5, 2])
-    assert np.in1d(a, b).tolist() == [False, True, True, False]
-    assert np.in1d(a, b, invert=True).tolist() == [True, False, False, True]
+    assert compat.in1d(a, b).tolist() == [False, True, True, False]
+    assert compat.in1d(a, b, invert=True).tolist() == [True, False, False,
+                                                        True]
+    if compat.numpy_lacks_in1d():
+        # Only the module that needs it sees an in1d; numpy is unchanged.
+        assert retrieval.np.in1d is compat.in1d
+        assert not hasattr(np, 'in1d')
+        assert retrieval.np.ndarray is np.ndarray
+        assert retrieval.np.isin is np.isin
+    else:
+        assert retrieval.np is np
+
+
+def test_retrieval_metrics_fail_without_fix(tmp_path):
+    if hasattr(np, 'in1d'):
+        pytest.skip('this numpy still has in1d')
+    result = _python("""
+        import torch
+        from mmpretrain.evaluation.metrics import RetrievalRecall
+        RetrievalRecall.calculate(torch.tensor([[0.9, 0.1]]),
+                                  torch.tensor([[1, 0]]), topk=(1, ))
+    """, tmp_path)
+    assert result.returncode != 0
+    assert "has no attribute 'in1d'" in result.stderr
+
+
+# --- J: mmcv.adjust_hue with a negative hue on numpy >= 2 ----------------
+
+def test_adjust_hue_fails_without_fix(tmp_path):
+    result = _python("""
+        import numpy as np, mmcv
+        try:
+            mmcv.adjust_hue(np.zeros((2, 2, 3), np.uint8), -0.02,
+                            backend='cv2')
+            print('NO ERROR')
+        except OverflowError as e:
+            print('OverflowError', e)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if 'NO ERROR' in result.stdout:
+        pytest.skip('this mmcv / numpy does not overflow')
+    assert 'out of bounds for uint8' in result.stdout
 
 
 @pytest.mark.parametrize('backend', ['cv2', 'pillow'])
@@ -203,13 +402,10 @@ def test_adjust_hue_negative_factor_wraps_like_numpy1(backend):
 # --- K: stock torchrun on a machine without CUDA --------------------------
 
 DDP_ON_CPU = """
-    import socket
     import torch, torch.distributed as dist
     {plugin}
     from mmengine.model import MMDistributedDataParallel
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
+    port = {port}
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{{port}}',
                             rank=0, world_size=1)
     # what mmengine's Runner.wrap_model passes
@@ -221,35 +417,18 @@ DDP_ON_CPU = """
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_ddp_device_ids_fail_for_cpu_module_without_fix(tmp_path):
-    result = _python(DDP_ON_CPU.format(plugin=''), tmp_path)
+    result = _python(DDP_ON_CPU.format(plugin='', port=_free_port()), tmp_path)
     assert result.returncode != 0
     assert 'device_ids' in result.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_ddp_device_ids_dropped_for_cpu_module_with_plugin(tmp_path):
-    result = _python(DDP_ON_CPU.format(plugin='import csdnet_mm'), tmp_path)
+    result = _python(DDP_ON_CPU.format(plugin='import csdnet_mm',
+                                       port=_free_port()), tmp_path,
+                     _launch_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'WRAPPED' in result.stdout
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
-def test_nccl_becomes_gloo_only_without_cuda(monkeypatch):
-    import mmengine.dist.utils as dist_utils
-
-    from csdnet_mm import compat
-    compat.apply_all()
-    assert compat._cpu_backend('nccl') == 'gloo'
-    assert compat._cpu_backend('gloo') == 'gloo'
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    assert compat._cpu_backend('nccl') == 'nccl'
-    monkeypatch.undo()
-    seen = []
-    # mmengine's init_dist calls this module attribute; the fix passes the
-    # backend on, with nccl replaced, to the original function.
-    dist_utils._init_dist_pytorch(
-        'nccl', _original=lambda backend, **kwargs: seen.append(backend))
-    assert seen == ['gloo']
 
 
 def test_stock_nccl_init_fails_without_cuda(tmp_path):
@@ -310,3 +489,150 @@ def test_adjust_bbox_works_with_plugin_in_the_calling_script(tmp_path):
     result = _python(ADJUST_BBOX.format(plugin='import csdnet_mm'), tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'ADJUSTED' in result.stdout
+
+
+# --- warning filters: the tools set them, the import does not -------------
+
+def test_import_sets_no_warning_filter(tmp_path):
+    result = _python("""
+        import warnings
+        import mmcv.cnn, mmengine.runner, mmpretrain.models  # noqa: F401
+        before = list(warnings.filters)
+        import csdnet_mm  # noqa: F401
+        assert warnings.filters == before, set(warnings.filters) ^ set(before)
+        from csdnet_mm.tool_utils import quiet_known_warnings
+        quiet_known_warnings()
+        print('ADDED', len(warnings.filters) - len(before))
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'ADDED 3' in result.stdout
+
+
+# --- every fix: only where its trigger holds, none with the env var --------
+
+# Imports what the fixes touch, then prints a snapshot of everything an
+# import-time fix can change in the process.
+SNAPSHOT = """
+import importlib.util, json, sys, types, warnings
+import numpy, torch
+import matplotlib._tight_bbox as tight_bbox
+import mmcv, mmcv.image, mmcv.image.photometric
+import mmengine.config.config, mmengine.utils, mmengine.utils.package_utils
+import mmengine.dist.utils as dist_utils
+import mmengine.runner.checkpoint
+import mmpretrain.evaluation.metrics.retrieval as retrieval
+from mmengine.model import MMDistributedDataParallel
+
+def snapshot():
+    return dict(
+        set_device=torch.cuda.set_device,
+        numpy_in1d=getattr(numpy, 'in1d', None),
+        retrieval_np=retrieval.np,
+        warning_filters=list(warnings.filters),
+        safe_globals=set(torch.serialization.get_safe_globals()),
+        config_resolution=[(m.is_installed, m.get_installed_path) for m in (
+            mmengine.config.config, mmengine.utils,
+            mmengine.utils.package_utils)],
+        adjust_hue=[m.adjust_hue for m in (mmcv, mmcv.image,
+                                           mmcv.image.photometric)],
+        init_dist=[getattr(dist_utils, name) for name in (
+            '_init_dist_pytorch', '_init_dist_mpi', '_init_dist_slurm')],
+        ddp_init=MMDistributedDataParallel.__init__,
+        adjust_bbox=tight_bbox.adjust_bbox)
+"""
+
+COMPARE = """
+before = snapshot()
+import csdnet_mm
+from csdnet_mm import compat
+after = snapshot()
+print('CHANGED', json.dumps(sorted(k for k in before if before[k] != after[k])))
+print('APPLIED', json.dumps(compat.applied()))
+"""
+
+# A host where no upstream failure can happen: CUDA, a numpy that has
+# in1d, pkg_resources, an mmcv whose adjust_hue takes negative hues, a
+# matplotlib whose adjust_bbox defaults `renderer`, launched by torchrun.
+NO_TRIGGER_HOST = """
+torch.cuda.is_available = lambda: True
+numpy.in1d = lambda ar1, ar2, **kwargs: numpy.isin(
+    numpy.asarray(ar1).ravel(), ar2, **kwargs)
+if importlib.util.find_spec('pkg_resources') is None:
+    sys.modules['pkg_resources'] = types.ModuleType('pkg_resources')
+
+def adjust_hue(img, hue_factor, backend=None):
+    return img.copy()
+
+for module in (mmcv, mmcv.image, mmcv.image.photometric):
+    module.adjust_hue = adjust_hue
+
+def adjust_bbox(fig, bbox_inches, renderer=None, fixed_dpi=None):
+    pass
+
+tight_bbox.adjust_bbox = adjust_bbox
+"""
+
+
+def _compare(tmp_path, setup='', env=None):
+    result = _python(SNAPSHOT + setup + COMPARE, tmp_path, env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = dict(line.split(' ', 1) for line in result.stdout.splitlines()
+                 if line.startswith(('CHANGED ', 'APPLIED ')))
+    import json
+    return json.loads(lines['CHANGED']), json.loads(lines['APPLIED'])
+
+
+def test_import_changes_nothing_where_no_trigger_holds(tmp_path):
+    # ... and torch.load not weights-only by default (torch < 2.6).
+    changed, applied = _compare(
+        tmp_path, NO_TRIGGER_HOST + 'torch.__version__ = "2.5.1"\n',
+        _launch_env())
+    assert applied == [] and changed == []
+
+
+def test_cuda_host_with_current_torch_gets_only_the_allow_list(tmp_path):
+    """With current torch (weights-only loading by default, MMEngine
+    0.10.7 not passing weights_only) the checkpoint allow-list is the one
+    change a CUDA host with a fixed numpy/mmcv/matplotlib gets."""
+    changed, applied = _compare(tmp_path, NO_TRIGGER_HOST, _launch_env())
+    assert applied == ['checkpoint_globals']
+    assert changed == ['safe_globals']
+
+
+def _triggers_here(tmp_path, setup, env):
+    """Each fix's trigger on this machine, read with the fixes off."""
+    result = _python(setup + """
+import json
+from csdnet_mm import compat
+print('TRIGGERS', json.dumps([name for name, trigger in compat.FIXES.items()
+                              if trigger()]))
+""", tmp_path, dict(env, CSDNET_MM_NO_STACK_FIXES='1'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+    line, = [x for x in result.stdout.splitlines()
+             if x.startswith('TRIGGERS ')]
+    return json.loads(line.split(' ', 1)[1])
+
+
+def test_fixes_applied_exactly_where_their_trigger_holds(tmp_path):
+    # pkg_resources blocked, launched by torchrun: on this CPU machine with
+    # numpy 2.4, mmcv 2.x and matplotlib 3.11 every trigger holds.
+    setup = NO_PKG_RESOURCES + '\n'
+    triggers = _triggers_here(tmp_path, setup, _launch_env())
+    assert {'config_resolution', 'checkpoint_globals'} <= set(triggers)
+    changed, applied = _compare(tmp_path, setup, _launch_env())
+    assert applied == triggers
+    what_changes = dict(
+        config_resolution='config_resolution',
+        checkpoint_globals='safe_globals', cpu_dist_init='init_dist',
+        cpu_ddp_device_ids='ddp_init', retrieval_in1d='retrieval_np',
+        mmcv_adjust_hue='adjust_hue', adjust_bbox_renderer='adjust_bbox')
+    assert changed == sorted(what_changes[name] for name in applied)
+
+
+def test_env_var_turns_every_fix_off(tmp_path):
+    setup = NO_PKG_RESOURCES + '\n'
+    env = _launch_env(CSDNET_MM_NO_STACK_FIXES='1')
+    assert _triggers_here(tmp_path, setup, env)  # there is work to skip
+    changed, applied = _compare(tmp_path, setup, env)
+    assert applied == [] and changed == []

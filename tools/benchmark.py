@@ -27,10 +27,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.benchmark import (  # noqa: E402
+from csdnet_mm.analysis import (  # noqa: E402
     ModelUnderTest, compare, format_profile, format_table, profile_ops,
     torch_threads)
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.tool_utils import (  # noqa: E402
+    quiet_known_warnings, report_user_errors)
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
 
@@ -72,6 +73,7 @@ def parse_args(argv=None):
 
 @report_user_errors
 def main(argv=None):
+    quiet_known_warnings()
     args = parse_args(argv)
     device = torch.device(args.device or (
         'cuda' if torch.cuda.is_available() else 'cpu'))

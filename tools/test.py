@@ -11,9 +11,10 @@ from copy import deepcopy
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
-    apply_dataloader_defaults, finish_cfg, report_user_errors, set_work_dir)
+from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
+from csdnet_mm.tool_utils import (  # noqa: E402
+    apply_dataloader_defaults, finalize_distributed, finish_cfg,
+    quiet_known_warnings, report_user_errors, set_work_dir)
 import mmengine  # noqa: E402
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
@@ -137,6 +138,7 @@ def merge_args(cfg, args):
 
 @report_user_errors
 def main():
+    quiet_known_warnings()
     args = parse_args()
 
     if args.out is None and args.out_item is not None:
@@ -159,7 +161,7 @@ def main():
 
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
-    compat.finalize_distributed()
+    finalize_distributed()
 
 
 if __name__ == '__main__':

@@ -10,10 +10,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from csdnet_mm import compat  # noqa: E402  (fixes before any config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
+from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
+from csdnet_mm.tool_utils import (  # noqa: E402
     add_reliability_hooks, apply_dataloader_defaults, final_metrics,
-    finish_cfg, report_user_errors, set_work_dir)
+    finalize_distributed, finish_cfg, quiet_known_warnings, report_user_errors,
+    set_work_dir)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -120,6 +121,7 @@ def merge_args(cfg, args):
 
 @report_user_errors
 def main():
+    quiet_known_warnings()
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
@@ -136,7 +138,7 @@ def main():
         shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(metrics.items()))
         print(f'Final validation metrics ({cfg.work_dir}): {shown}',
               flush=True)
-    compat.finalize_distributed()
+    finalize_distributed()
 
 
 if __name__ == '__main__':

@@ -1,2 +1,2 @@
-from . import (backbones, classifiers, heads, losses, necks,  # noqa: F401
+from . import (backbones, classifiers, losses, necks,  # noqa: F401
                retrievers, selfsup, utils)

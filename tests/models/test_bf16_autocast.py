@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import REPO_ROOT
-from csdnet_mm.engine.benchmark import ModelUnderTest
+from csdnet_mm.analysis import ModelUnderTest
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 
@@ -44,7 +44,7 @@ def test_synthpairs_simsiam_step_under_bf16_autocast():
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
 
-    from csdnet_mm.engine.benchmark import make_batch
+    from csdnet_mm.analysis import make_batch
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
     neck = dict(type='NonLinearNeck', in_channels=64, hid_channels=32,

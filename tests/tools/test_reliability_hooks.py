@@ -27,7 +27,7 @@ def _stock_train(work_dir, demo_root, *options):
 
 
 def _types(cfg):
-    from csdnet_mm.engine.tool_utils import _hook_type
+    from csdnet_mm.tool_utils import _hook_type
     hooks = [h for h in (cfg.get('default_hooks') or {}).values()
              if h is not None] + list(cfg.get('custom_hooks') or [])
     return [_hook_type(h) for h in hooks]
@@ -58,7 +58,7 @@ def test_every_shipped_config_has_them_once():
     nobody gets two."""
     from mmengine.config import Config
 
-    from csdnet_mm.engine.tool_utils import add_reliability_hooks
+    from csdnet_mm.tool_utils import add_reliability_hooks
     stock_children = []
     for path in CONFIGS:
         cfg = Config.fromfile(path)
@@ -81,7 +81,7 @@ def _config(text, tmp_path):
 def test_tool_respects_the_config_and_the_flag(tmp_path):
     from mmpretrain.registry import HOOKS
 
-    from csdnet_mm.engine.tool_utils import add_reliability_hooks
+    from csdnet_mm.tool_utils import add_reliability_hooks
     # Already in custom_hooks: not added again.
     cfg = _config("default_hooks = dict(rng_state=None, nonfinite=None)\n"
                   "custom_hooks = [dict(type='RNGStateHook')]", tmp_path)

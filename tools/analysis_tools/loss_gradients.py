@@ -25,8 +25,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
-    model_cfg_of, report_user_errors)
+from csdnet_mm.tool_utils import (  # noqa: E402
+    model_cfg_of, quiet_known_warnings, report_user_errors)
 from csdnet_mm.errors import UserInputError  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
@@ -108,6 +108,7 @@ def parse_args(argv=None):
 
 @report_user_errors
 def main(argv=None) -> int:
+    quiet_known_warnings()
     args = parse_args(argv)
     norms = term_gradients(args.config, args.checkpoint, args.batches,
                            args.seed, args.cfg_options)

@@ -21,7 +21,7 @@ from typing import Dict, List, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
 from csdnet_mm.errors import UserInputError  # noqa: E402
 
 

@@ -35,7 +35,7 @@ from mmengine.logging import MMLogger
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
 from csdnet_mm.errors import UserInputError  # noqa: E402
 from csdnet_mm.models.backbones.efficientnet_lite import (  # noqa: E402
     LITE_ARCHS, EfficientNetLite, normalize_arch)

@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from csdnet_mm.engine.tool_utils import report_user_errors  # noqa: E402
+from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
 from csdnet_mm.errors import UserInputError  # noqa: E402
 from efficientnet_lite_to_mmpretrain import (  # noqa: E402
     _listed, load_source, sha256)

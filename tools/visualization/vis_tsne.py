@@ -22,8 +22,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.engine.tool_utils import (  # noqa: E402
-    model_cfg_of, report_user_errors)
+from csdnet_mm.tool_utils import (  # noqa: E402
+    model_cfg_of, quiet_known_warnings, report_user_errors)
 from csdnet_mm.errors import UserInputError  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -81,6 +81,7 @@ def silhouette(features: np.ndarray, labels: np.ndarray) -> float:
 
 @report_user_errors
 def main(argv=None):
+    quiet_known_warnings()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--run', nargs=3, action='append', required=True,
                         metavar=('LABEL', 'CONFIG', 'CHECKPOINT'))

@@ -121,6 +121,16 @@ class CSDNet(ImageClassifier):
 
     def _cls_loss(self, logits: torch.Tensor, data_samples: List[DataSample],
                   suffix: str, weight: float) -> Dict[str, torch.Tensor]:
+        # ClsHead's private ``_get_loss(cls_score, data_samples)`` on
+        # purpose: the public ``head.loss(feats, data_samples)`` runs the
+        # head's forward itself, but the logits are needed here as well
+        # (SSDT distils the augmented view's logits into the raw view's),
+        # so the public call would run the head twice per view -- extra
+        # cost, and a head with dropout would give the classification and
+        # the SSDT losses different logits. ``_get_loss`` is what
+        # ``ClsHead.loss`` calls (soft ``gt_score`` from batch augments,
+        # accuracy with ``cal_acc``); MMPretrain 1.2.0 defines it on
+        # ``ClsHead`` (and so its subclasses) and ``MultiLabelClsHead``.
         losses = self.head._get_loss(logits, data_samples)
         renamed = {}
         for key, value in losses.items():

@@ -1,8 +1,9 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmpretrain.models.selfsup.simclr import GatherLayer
 from mmpretrain.registry import MODELS
+
+from ..utils.gather import all_gather_with_grad
 
 
 @MODELS.register_module()
@@ -39,8 +40,8 @@ class NTXentLoss(nn.Module):
         emb_a = F.normalize(emb_a.float(), dim=1)
         emb_b = F.normalize(emb_b.float(), dim=1)
         if self.gather:
-            emb_a = torch.cat(GatherLayer.apply(emb_a))
-            emb_b = torch.cat(GatherLayer.apply(emb_b))
+            emb_a = torch.cat(all_gather_with_grad(emb_a))
+            emb_b = torch.cat(all_gather_with_grad(emb_b))
         num = len(emb_a)
         emb = torch.cat([emb_a, emb_b])
         logits = emb @ emb.t() / self.temperature

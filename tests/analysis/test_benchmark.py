@@ -1,4 +1,4 @@
-"""tools/benchmark.py and its logic (csdnet_mm/engine/benchmark.py): what it
+"""tools/benchmark.py and its logic (csdnet_mm/analysis/): what it
 builds, counts and computes. No timing is asserted (shared machines)."""
 import json
 import os.path as osp
@@ -8,13 +8,13 @@ import torch
 from mmengine.config import Config
 
 from conftest import PYTHON, REPO_ROOT, run_tool
-from csdnet_mm.engine import benchmark
+from csdnet_mm import analysis
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 
 
 def _side(name, batch_size=2, **kwargs):
-    return benchmark.ModelUnderTest(
+    return analysis.ModelUnderTest(
         osp.join(DEMO, name), kwargs.pop('options', None),
         torch.device('cpu'), batch_size, kwargs.pop('size', None), 0, False)
 
@@ -23,24 +23,24 @@ def test_views_and_input_size_come_from_the_training_pipeline():
     classifier = Config.fromfile(osp.join(DEMO, 'resnet18_demo.py'))
     moco = Config.fromfile(osp.join(DEMO, 'mocov2_demo.py'))
     synthpairs = Config.fromfile(osp.join(DEMO, 'synthpairs_mocov2_demo.py'))
-    assert [benchmark.num_views(c) for c in (classifier, moco, synthpairs)
+    assert [analysis.num_views(c) for c in (classifier, moco, synthpairs)
             ] == [1, 2, 3]
-    assert benchmark.input_size(classifier) == 64
-    assert benchmark.input_size(synthpairs) == 64
+    assert analysis.input_size(classifier) == 64
+    assert analysis.input_size(synthpairs) == 64
     ufg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'baselines',
                                    'resnet50_cotton80.py'))
-    assert benchmark.input_size(ufg) == 384  # Resize 440 -> RandomCrop 384
+    assert analysis.input_size(ufg) == 384  # Resize 440 -> RandomCrop 384
 
 
 def test_batch_is_identical_for_a_seed_and_shaped_like_the_loader():
-    a = benchmark.make_batch(3, 8, 3, num_classes=2, seed=1)
-    b = benchmark.make_batch(3, 8, 3, num_classes=2, seed=1)
+    a = analysis.make_batch(3, 8, 3, num_classes=2, seed=1)
+    b = analysis.make_batch(3, 8, 3, num_classes=2, seed=1)
     assert len(a['inputs']) == 3 and a['inputs'][0].shape == (3, 3, 8, 8)
     assert a['inputs'][0].dtype == torch.uint8
     for x, y in zip(a['inputs'], b['inputs']):
         assert torch.equal(x, y)
     assert [int(s.gt_label) for s in a['data_samples']] == [0, 1, 0]
-    single = benchmark.make_batch(3, 8, 1, num_classes=2, seed=1)
+    single = analysis.make_batch(3, 8, 1, num_classes=2, seed=1)
     assert torch.equal(single['inputs'], a['inputs'][0])
 
 
@@ -48,7 +48,7 @@ def test_pretrained_init_is_dropped_everywhere():
     cfg = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='x')),
                decoder=[dict(init_cfg=dict(type='Pretrained'))],
                neck=dict(init_cfg=dict(type='Kaiming')))
-    benchmark.strip_pretrained(cfg)
+    analysis.strip_pretrained(cfg)
     assert cfg['backbone']['init_cfg'] is None
     assert cfg['decoder'][0]['init_cfg'] is None
     assert cfg['neck']['init_cfg'] == dict(type='Kaiming')
@@ -58,11 +58,11 @@ def test_inference_parameters_leave_out_training_only_parts():
     side = _side('synthpairs_mocov2_demo.py')
     model = side.model
     complexity = side.complexity()
-    backbone = benchmark.count_parameters(model.backbone)
+    backbone = analysis.count_parameters(model.backbone)
     # Encoder only: not the momentum encoder, projection, or decoder.
     assert complexity['params_inference'] == backbone
-    assert complexity['params'] == benchmark.count_parameters(model) > (
-        backbone + benchmark.count_parameters(model.decoder))
+    assert complexity['params'] == analysis.count_parameters(model) > (
+        backbone + analysis.count_parameters(model.decoder))
     assert complexity['flops_backbone'] == complexity['flops_inference'] > 0
 
     classifier = _side('csdnet_r18_demo.py').complexity()
@@ -128,7 +128,7 @@ def test_profile_finds_where_b_spends_its_extra_time():
     a, b = _side('resnet18_demo.py'), _side('csdnet_r18_demo.py')
     for side in (a, b):
         side.train_step()
-    report = benchmark.profile_ops(a, b, top=5)
+    report = analysis.profile_ops(a, b, top=5)
     train = report['train_step']
     assert train['total_a_s'] > 0 and train['total_b_s'] > 0
     assert train['total_b_s'] == pytest.approx(
@@ -138,7 +138,7 @@ def test_profile_finds_where_b_spends_its_extra_time():
     # SSDP's crop-and-zoom view is an operator the stock model never runs.
     assert 'aten::grid_sampler_2d' in train['only_b']
     assert 'aten::grid_sampler_2d' not in report['inference']['only_b']
-    text = benchmark.format_profile(report)
+    text = analysis.format_profile(report)
     assert text.count('B/A') == 2 and 'largest B - A' in text
 
 

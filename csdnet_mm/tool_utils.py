@@ -1,15 +1,24 @@
-"""What the plugin's ``tools/train.py`` and ``tools/test.py`` share."""
+"""What the plugin's command-line tools share (``tools/*.py``).
+
+Config edits the tools make before building a Runner (work dir, dataloader
+defaults, reliability hooks, device adaptation), the ``--amp`` check, the
+end-of-run process-group cleanup, the tools' warning filters, the
+error-to-exit-status wrapper and small helpers. Nothing here runs on
+``import csdnet_mm``: the tools call these functions themselves, and the
+import-time stack fixes are in :mod:`csdnet_mm.compat` (both are listed in
+docs/stack-fixes.md).
+"""
 import copy
 import functools
 import os.path as osp
 import sys
+import warnings
 from typing import Callable
 
+import torch
 from mmengine.config import ConfigDict
 
-from ..compat import adapt_cfg_to_device, check_amp_supported
-from ..errors import (NonFiniteLossError, TrainingCollapseError,
-                      UserInputError)
+from .errors import NonFiniteLossError, TrainingCollapseError, UserInputError
 
 
 def set_work_dir(cfg, work_dir, config_path: str) -> None:
@@ -134,3 +143,86 @@ def final_metrics(runner) -> dict:
         for key, buffer in scalars.items() if key.startswith('val/')
         and not key.startswith('val/time') and key != 'val/data_time'
     }
+
+
+# --- stack fixes the tools apply to the config and the run ------------------
+# (docs/stack-fixes.md: "DDP on CPU", "DataLoader defaults on CPU", "AMP on
+# CPU", "Gloo abort at exit", "Known warnings silenced")
+
+
+def adapt_cfg_to_device(cfg, launcher: str = 'none') -> None:
+    """Make a config that was written for GPUs run on the machine at hand.
+
+    On a machine without CUDA:
+
+    * distributed runs use gloo (NCCL needs GPUs) and wrap the model with
+      ``device_ids=None`` -- `Runner.wrap_model` passes
+      ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules
+      (``ValueError: DistributedDataParallel device_ids and output_device
+      arguments only work with single-device/multiple-device GPU modules or
+      CPU modules``). The wrapper is built with ``setdefault``, so explicit
+      config values still win.
+    * ``pin_memory`` is turned off (it needs an accelerator and warns every
+      time a loader iterator is created).
+
+    Everywhere: ``persistent_workers`` is turned off for loaders with
+    ``num_workers=0`` (``ValueError: persistent_workers option needs
+    num_workers > 0``, caused by the tools' dataloader defaults).
+    """
+    from mmengine.config import ConfigDict
+    on_cpu = not torch.cuda.is_available()
+    if on_cpu and launcher != 'none':
+        env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+        dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
+        if dist_cfg.get('backend', 'nccl') == 'nccl':
+            dist_cfg['backend'] = 'gloo'
+        wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+            type='MMDistributedDataParallel')
+        wrapper.setdefault('device_ids', None)
+        wrapper.setdefault('broadcast_buffers', False)
+        cfg.model_wrapper_cfg = wrapper
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if not loader:
+            continue
+        if on_cpu:
+            loader['pin_memory'] = False
+        if loader.get('num_workers', 0) == 0:
+            loader['persistent_workers'] = False
+
+
+def check_amp_supported() -> None:
+    """AmpOptimWrapper refuses the CPU with a bare assertion; say why."""
+    if not torch.cuda.is_available():
+        raise SystemExit(
+            'error: --amp needs a CUDA device (MMEngine\'s AmpOptimWrapper '
+            'is GPU-only) and none is available. Run without --amp on this '
+            'machine.')
+
+
+# A rank that exits while gloo still talks to the other one kills rank 0
+# with `terminate called without an active exception` (SIGABRT), flakily.
+# Synchronising and destroying the process group before exit removes it.
+
+
+def finalize_distributed() -> None:
+    import torch.distributed as torch_dist
+    from mmengine.dist import barrier, is_distributed
+    if is_distributed():
+        barrier()
+        torch_dist.destroy_process_group()
+
+
+KNOWN_WARNINGS = (r'.*broadcast_buffers is deprecated.*',
+                  r'.*"FileClient" will be deprecated.*',
+                  r'.*"HardDiskBackend" is the alias.*')
+
+
+def quiet_known_warnings() -> None:
+    """Silence upstream deprecation noise that no user action can fix
+    (torch's DDP ``broadcast_buffers``, which MMEngine always passes;
+    MMEngine's own ``FileClient`` / ``HardDiskBackend`` notices). Called
+    by the tools at the start of ``main``; ``import csdnet_mm`` sets no
+    warning filter."""
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings('ignore', message=message)
