@@ -3,20 +3,15 @@
 # others; relevant = same class (rank-1, rank-5, mAP).
 #   python tools/test.py configs/fashion_mnist/retrieval_resnet18-cifar-w32_fmnist8-32px.py SSL_CKPT
 _base_ = [
+    '../_base_/models/resnet18_cifar_w32.py',
     '../_base_/datasets/fmnist_bs64_32px.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    _delete_=True,
     type='EmbeddingRetriever',
-    backbone=dict(
-        type='ResNet_CIFAR',
-        depth=18,
-        base_channels=32,
-        stem_channels=32,
-        num_stages=4,
-        out_indices=(3, ),
-        style='pytorch'),
+    backbone=_base_.model.backbone,
     neck=dict(type='GlobalAveragePooling'))
 
 test_evaluator = dict(type='LeaveOneOutRetrieval', topk=(1, 5))

@@ -4,21 +4,16 @@
 # (encoder + decoder) is the start of every SSL run of the protocol, so
 # MoCo v2, SynthPairs and the "no SSL" reference share one encoder.
 _base_ = [
+    '../_base_/models/resnet18_cifar_w32.py',
     '../_base_/datasets/fmnist_pool_mocov2_bs128_32px.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    _delete_=True,
     type='DecoderPretrain',
     freeze_backbone=True,
-    backbone=dict(
-        type='ResNet_CIFAR',
-        depth=18,
-        base_channels=32,
-        stem_channels=32,
-        num_stages=4,
-        out_indices=(3, ),
-        style='pytorch'),
+    backbone=_base_.model.backbone,
     # 256-d feature -> 256 x 4 x 4 -> three x2 blocks -> 32 px.
     decoder=dict(
         type='FeatureDecoder',
