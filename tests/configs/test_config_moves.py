@@ -6,7 +6,7 @@ then.
 The snapshot was written from that commit's configs by
 
     python tools/misc/config_snapshot.py --rev 2efaf1e \\
-        --out tests/data/config_snapshots.json
+        --out tests/data/config_snapshots.json.gz
 
 Every top-level key is compared (model, the three dataloaders,
 optim_wrapper, param_scheduler, train_cfg, hooks, runtime, ...), for equality
@@ -19,8 +19,10 @@ as MMEngine resolves it. Two differences are expected and nothing else:
   after filling in, on both sides, the constructor defaults of every
   registered module they name. A default is then stated once, in the code.
 """
+import gzip
 import inspect
 import json
+import sys
 import os.path as osp
 
 import pytest
@@ -31,10 +33,13 @@ from mmpretrain.registry import HOOKS, MODELS
 import csdnet_mm  # noqa: F401  (registers the plugin's modules)
 from conftest import REPO_ROOT
 
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'misc'))
+from config_snapshot import leaf_configs, to_json  # noqa: E402
+
 init_default_scope('mmpretrain')
 
-SNAPSHOT = osp.join(REPO_ROOT, 'tests', 'data', 'config_snapshots.json')
-with open(SNAPSHOT) as f:
+SNAPSHOT = osp.join(REPO_ROOT, 'tests', 'data', 'config_snapshots.json.gz')
+with gzip.open(SNAPSHOT, 'rt') as f:
     OLD = json.load(f)
 
 # Old path -> new path of every config that moved.
@@ -67,24 +72,10 @@ DEFAULTS_LEFT_OUT = {
     or osp.basename(p).startswith('synthpairs-')} | {
         'configs/demo/synthpairs_mocov2_demo.py'}
 
-TUPLE = '__tuple__'
-
-
-def _to_json(value):
-    """As tools/misc/config_snapshot.py stores a value."""
-    if isinstance(value, dict):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return {TUPLE: [_to_json(v) for v in value]}
-    if isinstance(value, list):
-        return [_to_json(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return repr(value)
 
 
 def _resolved(path):
-    return _to_json(Config.fromfile(osp.join(REPO_ROOT, path)).to_dict())
+    return to_json(Config.fromfile(osp.join(REPO_ROOT, path)).to_dict())
 
 
 def _with_defaults(value, registry):
@@ -102,7 +93,7 @@ def _with_defaults(value, registry):
             if param.default is not param.empty and param.kind in (
                     param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
                 out.setdefault(
-                    name, _with_defaults(_to_json(param.default), registry))
+                    name, _with_defaults(to_json(param.default), registry))
     return out
 
 
@@ -137,12 +128,6 @@ def test_alias_is_one_line_and_resolves_as_before(old_path):
 
 def test_every_snapshot_config_still_exists():
     # Configs added after the snapshot are not in it; none may be lost.
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'misc'))
-    try:
-        from config_snapshot import leaf_configs
-    finally:
-        sys.path.pop(0)
     now = set(leaf_configs(REPO_ROOT))
     assert {MOVED.get(p, p) for p in OLD} | set(ALIASES) <= now
     assert set(ALIASES) <= set(MOVED)
