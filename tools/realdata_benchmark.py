@@ -660,14 +660,13 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
         lines.append(f'| {label} | ' + ' | '.join(
             _cell([per_seed[s][name][key] for s in seeds])
             for key, _ in SSL_METRICS) + ' |')
-    if any(name == 'mocov2' for name, _, _, _ in runs):
+    synthpairs = [r for r in runs if r[2] == 'synthpairs']
+    if synthpairs and any(r[0] == 'mocov2' for r in runs):
         linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
         lines += ['', '| encoder − MoCo v2 (paired) | ' +
                   ' | '.join(m[1] for m in linear) + ' |',
                   '|---' * (len(linear) + 1) + '|']
-        for name, label, config, _ in runs:
-            if config != 'synthpairs':
-                continue
+        for name, label, _, _ in synthpairs:
             lines.append(f'| {label} | ' + ' | '.join(
                 _cell([per_seed[s][name][key] - per_seed[s]['mocov2'][key]
                        for s in seeds]) for key, _ in linear) + ' |')
