@@ -90,3 +90,21 @@ def make_fashion_split(rng, per_class: int):
     labels = rng.permutation(np.repeat(np.arange(10), per_class))
     images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
     return images, labels
+
+
+
+def write_fashion_source(root, seed: int, train_per_class: int,
+                         test_per_class: int) -> dict:
+    """Fashion-MNIST's four idx files of random images under ``root`` (the
+    layout the preparation script reads); returns {split: (images,
+    labels)}."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, per_class in (('train', train_per_class),
+                             ('t10k', test_per_class)):
+        images, labels = make_fashion_split(rng, per_class)
+        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
+        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+        arrays[split] = (images, labels)
+    return arrays

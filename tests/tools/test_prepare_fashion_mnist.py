@@ -7,7 +7,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from conftest import PYTHON, make_fashion_split, run_tool, write_idx
+from conftest import PYTHON, run_tool, write_fashion_source
 
 SCRIPT = osp.join('tools', 'dataset_converters',
                   'prepare_fashion_mnist_fewshot.py')
@@ -22,14 +22,7 @@ COUNTS = ['--shots', '3', '--unlabeled-per-class', '20',
 def src(tmp_path_factory):
     """10 classes x 30 train and x 25 t10k images of 28 x 28, shuffled."""
     root = tmp_path_factory.mktemp('fashion_src')
-    rng = np.random.default_rng(123)
-    arrays = {}
-    for split, per_class in (('train', 30), ('t10k', 25)):
-        images, labels = make_fashion_split(rng, per_class)
-        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
-        arrays[split] = (images, labels)
-    return root, arrays
+    return root, write_fashion_source(root, 123, 30, 25)
 
 
 def _prepare(src_dir, out, *extra):

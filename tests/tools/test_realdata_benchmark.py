@@ -4,11 +4,9 @@ import json
 import os.path as osp
 import sys
 
-import numpy as np
 import pytest
 
-from conftest import (PYTHON, REPO_ROOT, make_fashion_split, run_tool,
-                      write_idx)
+from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
 
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
@@ -47,11 +45,7 @@ def test_summary_is_mean_and_sample_std_with_each_seed():
 @pytest.fixture(scope='module')
 def src(tmp_path_factory):
     root = tmp_path_factory.mktemp('fashion_src')
-    rng = np.random.default_rng(7)
-    for split, per_class in (('train', 6), ('t10k', 3)):
-        images, labels = make_fashion_split(rng, per_class)
-        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    write_fashion_source(root, 7, 6, 3)
     return root
 
 
@@ -158,11 +152,7 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     shots, reports val (its own split) and test top-1."""
     root = tmp_path / 'src'
     root.mkdir()
-    rng = np.random.default_rng(3)
-    for split, per_class in (('train', 8), ('t10k', 2)):
-        images, labels = make_fashion_split(rng, per_class)
-        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    write_fashion_source(root, 3, 8, 2)
     result = run_tool([
         PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
         '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
@@ -231,11 +221,7 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     decoder, each evaluated at the three label fractions and by retrieval."""
     root = tmp_path / 'src'
     root.mkdir()
-    rng = np.random.default_rng(5)
-    for split, per_class in (('train', 12), ('t10k', 2)):
-        images, labels = make_fashion_split(rng, per_class)
-        write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
-        write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)
+    write_fashion_source(root, 5, 12, 2)
     runs = ['start', 'mocov2', 'synthpairs_gen0']
     result = run_tool([
         PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '--src',
