@@ -62,6 +62,37 @@ def model_cfg_of(cfg) -> ConfigDict:
     return model_cfg
 
 
+def model_and_train_loader(config: str, checkpoint: str = None,
+                           seed: int = 0, options: dict = None):
+    """``(model, loader)`` of an analysis tool: the model of ``config`` in
+    train mode with ``checkpoint``'s weights and buffers (queues, banks)
+    when given, else the config's initialisation; and its training
+    dataloader in the main process, seeded."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner, load_checkpoint
+    from mmpretrain.registry import MODELS
+
+    if checkpoint and not osp.isfile(checkpoint):
+        raise UserInputError(f'checkpoint {checkpoint} does not exist.')
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    torch.manual_seed(seed)
+    loader = Runner.build_dataloader(
+        dict(cfg.train_dataloader, num_workers=0, persistent_workers=False),
+        seed=seed)
+    model = MODELS.build(model_cfg_of(cfg))
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu',
+                        logger='silent')
+    else:
+        model.init_weights()
+    model.train()
+    return model, loader
+
+
 RELIABILITY_HOOKS = dict(rng_state='RNGStateHook',
                          nonfinite='NonFiniteLossHook',
                          collapse='CollapseHook')

@@ -12,7 +12,10 @@ std), peak training memory (CUDA: the allocator's peak; CPU: resident
 parameters, gradients and optimizer state plus the highest point of the
 allocator's timeline during one step, from the profiler), parameters and
 FLOPs (backbone, inference path) with the B/A ratios and the per-repetition
-spread of the time ratios, and writes everything as JSON with ``--out``.
+spread of the time ratios, minor page faults per training step and the
+allocator settings of the environment (``LD_PRELOAD``, ``MALLOC_*``; on CPU
+they change the ratio of a two-view step), and writes everything as JSON
+with ``--out``.
 Pretrained ``init_cfg`` entries are dropped (costs do not depend on the
 weights and nothing is downloaded) unless ``--keep-init`` is given.
 ``--profile TOP`` adds a torch.profiler breakdown: per-operator self time
@@ -21,6 +24,7 @@ TOP operators with the largest B - A difference (where B's extra cost is).
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -71,6 +75,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def allocator_settings() -> dict:
+    """The environment that decides the CPU allocator (a preloaded
+    tcmalloc / jemalloc, glibc's MALLOC_* tunables): on CPU it changes the
+    time ratios of a two-view step (docs/benchmarks.md)."""
+    return {key: value for key, value in sorted(os.environ.items())
+            if value and (key in ('LD_PRELOAD', 'GLIBC_TUNABLES')
+                          or key.startswith('MALLOC_'))}
+
+
 @report_user_errors
 def main(argv=None):
     quiet_known_warnings()
@@ -98,12 +111,16 @@ def main(argv=None):
         input_size=[side.size for side in sides],
         warmup=args.warmup,
         repeats=args.repeats,
-        torch=torch.__version__)
+        torch=torch.__version__,
+        allocator=allocator_settings())
     print(format_table(results))
     print(f"device {results['setup']['device_name']}, batch "
           f'{args.batch_size}, input {sides[0].size}/{sides[1].size} px, '
           f'{args.repeats} interleaved repetitions after {args.warmup} '
           'warm-up steps')
+    if results['setup']['allocator']:
+        print('allocator settings: ' + ', '.join(
+            f'{k}={v}' for k, v in results['setup']['allocator'].items()))
     if args.profile:
         print(format_profile(results['profile']))
     if args.out:

@@ -20,11 +20,12 @@ from .config_reading import input_size, num_views, strip_pretrained
 from .model_under_test import STATE_UPDATE_METHODS, ModelUnderTest, make_batch
 from .profiling import cpu_memory_peak, profile_ops
 from .report import format_profile, format_table
-from .step_timing import compare, torch_threads
+from .step_timing import compare, minor_page_faults, torch_threads
 
 __all__ = [
     'InferencePath', 'ModelUnderTest', 'STATE_UPDATE_METHODS', 'compare',
     'count_parameters', 'cpu_memory_peak', 'flops', 'format_profile',
     'format_table', 'inference_parameters', 'input_size', 'make_batch',
-    'num_views', 'profile_ops', 'strip_pretrained', 'torch_threads'
+    'minor_page_faults', 'num_views', 'profile_ops', 'strip_pretrained',
+    'torch_threads'
 ]

@@ -49,6 +49,10 @@ def format_table(results: dict) -> str:
         rows.append((label, seconds(a[name]), seconds(b[name]),
                      ratio(r[name]['median']),
                      f"{r[name]['min']:.3f}-{r[name]['max']:.3f}"))
+    if 'page_faults_per_step' in a:
+        fa, fb = a['page_faults_per_step'], b['page_faults_per_step']
+        rows.append(('minor page faults / train step', count(round(fa)),
+                     count(round(fb)), ratio(fb / fa if fa else None), ''))
     rows.append(('peak train memory', count(a['peak_train_bytes'], 'B'),
                  count(b['peak_train_bytes'], 'B'),
                  ratio(r['peak_train_bytes']), ''))

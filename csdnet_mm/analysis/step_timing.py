@@ -7,6 +7,11 @@ also taken per repetition to give its spread.
 import contextlib
 import statistics
 import time
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import torch
@@ -26,6 +31,17 @@ def _timed_call(fn: Callable, device: torch.device) -> float:
     fn()
     synchronize(device)
     return time.perf_counter() - start
+
+
+def minor_page_faults() -> Optional[int]:
+    """Minor page faults of this process so far (None where the platform
+    does not count them). On CPU they show the allocator handing freed
+    memory back to the OS and faulting it in again, which costs a two-view
+    step more than twice a one-view step with glibc's malloc
+    (docs/benchmarks.md)."""
+    if resource is None:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _summary(values: Sequence[float]) -> dict:
@@ -51,11 +67,19 @@ def compare(a: 'ModelUnderTest', b: 'ModelUnderTest', warmup: int,
     for kind, call in (('train_step_s', 'train_step'),
                        ('inference_s', 'inference')):
         times = {'a': [], 'b': []}
+        faults = {'a': [], 'b': []}
         for rep in range(repeats):
             order = (('a', a), ('b', b)) if rep % 2 == 0 else (('b', b),
                                                                ('a', a))
             for key, side in order:
+                before = minor_page_faults()
                 times[key].append(_timed_call(getattr(side, call), device))
+                if before is not None:
+                    faults[key].append(minor_page_faults() - before)
+        if kind == 'train_step_s' and faults['a']:
+            for key in ('a', 'b'):
+                results[key]['page_faults_per_step'] = statistics.median(
+                    faults[key])
         results['a'][kind] = _summary(times['a'])
         results['b'][kind] = _summary(times['b'])
         results.setdefault('ratio', {})[kind] = _summary(

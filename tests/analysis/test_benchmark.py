@@ -99,13 +99,18 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
         'configs/demo/csdnet_r18_demo.py', '--batch-size', '2', '--warmup',
         '1', '--repeats', '2', '--threads', '1', '--profile', '3', '--out',
         str(out)
-    ])
+    ], env={'MALLOC_ARENA_MAX': '2'})
     assert result.returncode == 0, result.stderr[-3000:]
     for row in ('train step (median)', 'inference (median)',
                 'peak train memory', 'FLOPs backbone',
-                'queue/bank updates'):
+                'queue/bank updates', 'minor page faults / train step'):
         assert row in result.stdout, row
     data = json.loads(out.read_text())
+    # The allocator environment is part of what a CPU figure was measured
+    # under.
+    assert data['setup']['allocator'] == {'MALLOC_ARENA_MAX': '2'}
+    assert 'allocator settings: MALLOC_ARENA_MAX=2' in result.stdout
+    assert data['a']['page_faults_per_step'] >= 0
     assert data['setup']['repeats'] == 2 and data['setup']['batch_size'] == 2
     for key in ('train_step_s', 'inference_s'):
         assert data['a'][key]['n'] == data['b'][key]['n'] == 2
@@ -140,6 +145,15 @@ def test_profile_finds_where_b_spends_its_extra_time():
     assert 'aten::grid_sampler_2d' not in report['inference']['only_b']
     text = analysis.format_profile(report)
     assert text.count('B/A') == 2 and 'largest B - A' in text
+
+
+def test_minor_page_faults_count_memory_touched_for_the_first_time():
+    before = analysis.minor_page_faults()
+    # 64 MiB is above glibc's largest mmap threshold, so the pages are new
+    # to the process and filling them must fault.
+    fresh = torch.empty(16 * 2**20, dtype=torch.float32).fill_(1.0)
+    assert analysis.minor_page_faults() - before > 0
+    assert fresh.sum() == fresh.numel()
 
 
 def test_cli_missing_input_size_is_a_clear_error(tmp_path):

@@ -3,6 +3,7 @@ stage 1 (decoder) -> stage 2 (SynthPairs-MoCo) and the MoCo v2 baseline,
 both initialised from stage 1 -> linear evaluation on 20 % of the labels and
 retrieval, each from the stage-2 checkpoint."""
 import glob
+import json
 import os
 import os.path as osp
 
@@ -133,6 +134,50 @@ def test_stage2_resume_is_exact(stage2, tmp_path):
     for key, value in uninterrupted.items():
         torch.testing.assert_close(resumed[key], value, rtol=0, atol=0,
                                    msg=key)
+
+
+def _diagnostics(config, checkpoint, opts, out, *extra):
+    return run_tool([PYTHON, 'tools/analysis_tools/synthpairs_diagnostics.py',
+                     config, checkpoint, '--batches', '2', '--out', str(out),
+                     '--cfg-options', *opts, *extra])
+
+
+def test_diagnostics_measure_the_pairs_of_a_checkpoint(stage2, tmp_path):
+    work_dir, _, opts = stage2
+    ckpt = osp.join(work_dir, 'iter_4.pth')
+    result = _diagnostics(TINY_SYNTHPAIRS, ckpt, opts, tmp_path / 'd.json')
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads((tmp_path / 'd.json').read_text())
+    for key in ('rec_self_retrieval', 'gradcam_zero_share', 'lowvar_share',
+                'pair_top_quarter_share', 'pair_match_top1'):
+        assert 0 <= figures[key] <= 1, key
+    for label in ('decoder: MSE', 'Grad-CAM: share', 'pair: share',
+                  'grad_norm/loss_gen'):
+        assert label in result.stdout, label
+    assert figures['rec_mse_vs_mean_image'] > 0
+    assert -1 <= figures['pair_noise_corr'] <= 1
+    for term in ('loss_ssl', 'loss_rec', 'loss_gen'):
+        assert figures[f'grad_norm/{term}'] > 0, term
+    assert -1 <= figures['grad_cos/loss_gen~loss_ssl'] <= 1
+    # With lambda_gen = 0, L_gen pulls on nothing; with random noise there
+    # are no Grad-CAM scores to describe.
+    result = _diagnostics(TINY_SYNTHPAIRS, ckpt, opts, tmp_path / 'g.json',
+                          'model.gen_weight=0',
+                          'model.perturbation.noise_mode=random')
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads((tmp_path / 'g.json').read_text())
+    assert figures['grad_norm/loss_gen'] == 0
+    assert figures['grad_norm/loss_ssl'] > 0
+    assert 'gradcam_zero_share' not in figures
+
+
+def test_diagnostics_refuse_a_model_without_synthesized_pairs(
+        stage1, demo_root, tmp_path):
+    ckpt = osp.join(stage1[0], 'iter_4.pth')
+    result = _diagnostics(TINY_MOCO, ckpt, _ssl_opts(demo_root),
+                          tmp_path / 'm.json')
+    assert result.returncode != 0
+    assert 'reads a SynthPairs model' in result.stderr
 
 
 def test_mocov2_baseline_from_stage1(stage1, demo_root, tmp_path):

@@ -26,8 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
 from csdnet_mm.tool_utils import (  # noqa: E402
-    model_cfg_of, quiet_known_warnings, report_user_errors)
-from csdnet_mm.errors import UserInputError  # noqa: E402
+    model_and_train_loader, quiet_known_warnings, report_user_errors)
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
 
@@ -37,28 +36,8 @@ def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
                    ) -> Dict[str, List[float]]:
     """``{term: [gradient norm at backbone output 0, 1, ...]}`` averaged
     over ``batches`` training batches."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
-    from mmpretrain.registry import MODELS
-
-    if checkpoint and not osp.isfile(checkpoint):
-        raise UserInputError(f'checkpoint {checkpoint} does not exist.')
-    cfg = Config.fromfile(config)
-    if options:
-        cfg.merge_from_dict(options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    torch.manual_seed(seed)
-    loader = Runner.build_dataloader(
-        dict(cfg.train_dataloader, num_workers=0, persistent_workers=False),
-        seed=seed)
-    model = MODELS.build(model_cfg_of(cfg))
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        logger='silent')
-    else:
-        model.init_weights()
-    model.train()
+    model, loader = model_and_train_loader(config, checkpoint, seed,
+                                           options)
 
     outputs: List[torch.Tensor] = []
 
