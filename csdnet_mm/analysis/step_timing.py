@@ -7,14 +7,14 @@ also taken per repetition to give its spread.
 import contextlib
 import statistics
 import time
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
+
+import torch
 
 try:
     import resource
 except ImportError:  # not on Windows
     resource = None
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
-
-import torch
 
 if TYPE_CHECKING:
     from .model_under_test import ModelUnderTest
