@@ -113,6 +113,15 @@ def dataloaders_of(config: str) -> Tuple[str, ...]:
                                        'test_dataloader') if cfg.get(loader))
 
 
+def final_val_top1(work_dir: str) -> float:
+    """Top-1 of the last "Final validation metrics" line of a run's log
+    (written by the plugin's tools/train.py after training)."""
+    with open(osp.join(work_dir, 'train.log')) as f:
+        final = re.findall(r'Final validation metrics \(.*\): '
+                           r'accuracy/top1: ([0-9.]+)', f.read())
+    return float(final[-1])
+
+
 class StepFailed(RuntimeError):
     """A train/test command of the benchmark exited with an error."""
 
@@ -432,10 +441,7 @@ class CSDNetSuite(Benchmark):
             return {'collapsed_at': float(match.group(1)) if match else -1.}
         metrics = {}
         if not self.args.dry_run:
-            with open(osp.join(work_dir, 'train.log')) as f:
-                final = re.findall(r'Final validation metrics \(.*\): '
-                                   r'accuracy/top1: ([0-9.]+)', f.read())
-            metrics['val/top1'] = float(final[-1])
+            metrics['val/top1'] = final_val_top1(work_dir)
         test = self.test(name, config, checkpoint,
                          extra=self.task_options)
         metrics.update({f'test/{k.split("/")[-1]}': v
@@ -612,10 +618,8 @@ class SSLSuite(Benchmark):
             run = f'{name}_linear{fraction}'
             linear = self.train(run, config, encoder)
             if not self.args.dry_run:
-                with open(osp.join(self.root, run, 'train.log')) as f:
-                    final = re.findall(r'Final validation metrics \(.*\): '
-                                       r'accuracy/top1: ([0-9.]+)', f.read())
-                metrics[f'linear{fraction}/val'] = float(final[-1])
+                metrics[f'linear{fraction}/val'] = final_val_top1(
+                    osp.join(self.root, run))
             test = self.test(run, config, linear)
             metrics.update({f'linear{fraction}/test': v
                             for v in test.values()})
