@@ -8,6 +8,7 @@ error-to-exit-status wrapper and small helpers. Nothing here runs on
 import-time stack fixes are in :mod:`csdnet_mm.compat` (both are listed in
 docs/stack-fixes.md).
 """
+import argparse
 import copy
 import functools
 import os.path as osp
@@ -60,6 +61,26 @@ def model_cfg_of(cfg) -> ConfigDict:
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     return model_cfg
+
+
+def checkpoint_analysis_parser(description: str, checkpoint_required: bool
+                               ) -> argparse.ArgumentParser:
+    """Arguments of the tools that analyse training batches of a model:
+    CONFIG [CHECKPOINT] [--batches] [--seed] [--out] [--cfg-options]
+    (see :func:`model_and_train_loader`)."""
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config')
+    if checkpoint_required:
+        parser.add_argument('checkpoint')
+    else:
+        parser.add_argument('checkpoint', nargs='?', default=None)
+    parser.add_argument('--batches', type=int, default=4,
+                        help='training batches to average over')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='write the figures as JSON here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser
 
 
 def model_and_train_loader(config: str, checkpoint: str = None,

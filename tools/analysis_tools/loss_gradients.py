@@ -14,7 +14,6 @@ decides where the backbone goes; a term with no gradient there does not
 train the backbone at all. Used to measure which CSDNet module moves the
 features (docs/methods/csdnet.md, "SSDT").
 """
-import argparse
 import json
 import os.path as osp
 import sys
@@ -26,8 +25,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
 from csdnet_mm.tool_utils import (  # noqa: E402
-    model_and_train_loader, quiet_known_warnings, report_user_errors)
-from mmengine.config import DictAction  # noqa: E402
+    checkpoint_analysis_parser, model_and_train_loader, quiet_known_warnings,
+    report_user_errors)
 import torch  # noqa: E402
 
 
@@ -74,15 +73,9 @@ def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Gradient norm of each loss term at the backbone output')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint', nargs='?', default=None)
-    parser.add_argument('--batches', type=int, default=4)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--out', help='write the norms as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return checkpoint_analysis_parser(
+        'Gradient norm of each loss term at the backbone output',
+        checkpoint_required=False).parse_args(argv)
 
 
 @report_user_errors

@@ -27,7 +27,6 @@ the SynthPairs evaluation asks (docs/methods/synthpairs.md, "Diagnostics"):
 * **encoder pull**: the norm of each loss term's gradient with respect to
   the backbone's parameters, and the cosine between L_gen's and L_ssl's.
 """
-import argparse
 import contextlib
 import json
 import os.path as osp
@@ -45,8 +44,8 @@ from csdnet_mm.models.selfsup.synthpairs_base import (  # noqa: E402
 from csdnet_mm.models.utils.feature_perturbation import (  # noqa: E402
     minmax_normalize)
 from csdnet_mm.tool_utils import (  # noqa: E402
-    model_and_train_loader, quiet_known_warnings, report_user_errors)
-from mmengine.config import DictAction  # noqa: E402
+    checkpoint_analysis_parser, model_and_train_loader, quiet_known_warnings,
+    report_user_errors)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -218,16 +217,10 @@ def diagnose(config: str, checkpoint: str, batches: int = 4, seed: int = 0,
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Measure what the generated pairs of a SynthPairs '
-        'checkpoint are made of')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--batches', type=int, default=4)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--out', help='write the figures as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return checkpoint_analysis_parser(
+        'Measure what the generated pairs of a SynthPairs '
+        'checkpoint are made of',
+        checkpoint_required=True).parse_args(argv)
 
 
 @report_user_errors
