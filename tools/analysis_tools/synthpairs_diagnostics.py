@@ -111,9 +111,10 @@ def pair_statistics(model, seen: dict) -> Dict[str, float]:
     stats['rec_mse_vs_mean_image'] = (
         (gen_a - clean).pow(2).mean() / mean_image_error).item()
     # The generated pair goes through the encoder as one batch, as in
-    # training (train-mode BN normalises over it).
-    f_a, f_b = pool_features(model.backbone(
-        torch.cat([gen_a, gen_b]))).float().chunk(2)
+    # training (train-mode BN normalises over it); one backbone pass serves
+    # the pooled features and the projections (``model.embed``).
+    pair_feats = model.backbone(torch.cat([gen_a, gen_b]))
+    f_a, f_b = pool_features(pair_feats).float().chunk(2)
     nearest = (F.normalize(f_a, dim=1) @ F.normalize(z, dim=1).t()).argmax(1)
     stats['rec_self_retrieval'] = (
         nearest == torch.arange(len(z))).float().mean().item()
@@ -142,7 +143,7 @@ def pair_statistics(model, seen: dict) -> Dict[str, float]:
     stats['pair_top_quarter_share'] = (
         energy.gather(1, quarter).sum(1) /
         (energy.sum(1) + 1e-12)).mean().item()
-    emb_a, emb_b = model.embed(torch.cat([gen_a, gen_b])).float().chunk(2)
+    emb_a, emb_b = model.neck(pair_feats)[0].float().chunk(2)
     match = (F.normalize(emb_a, dim=1) @ F.normalize(emb_b, dim=1).t())
     stats['pair_match_top1'] = (
         match.argmax(1) == torch.arange(len(emb_a))).float().mean().item()
