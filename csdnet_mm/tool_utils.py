@@ -91,7 +91,7 @@ def model_and_train_loader(config: str, checkpoint: str = None,
     dataloader in the main process, seeded."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner, load_checkpoint, set_random_seed
     from mmpretrain.registry import MODELS
 
     if checkpoint and not osp.isfile(checkpoint):
@@ -100,7 +100,9 @@ def model_and_train_loader(config: str, checkpoint: str = None,
     if options:
         cfg.merge_from_dict(options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    torch.manual_seed(seed)
+    # The transforms run in this process (num_workers=0) and draw from
+    # Python's and numpy's global generators, so seed those too.
+    set_random_seed(seed)
     loader = Runner.build_dataloader(
         dict(cfg.train_dataloader, num_workers=0, persistent_workers=False),
         seed=seed)
