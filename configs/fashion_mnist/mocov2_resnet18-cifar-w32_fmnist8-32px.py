@@ -20,7 +20,9 @@ param_scheduler = [
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 
+# A checkpoint every epoch (40-60 MB, one kept): a run on a CPU takes hours
+# and an interruption then costs at most one epoch.
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=5, max_keep_ckpts=1))
+    checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)
