@@ -5,7 +5,7 @@
         [--work-dir work_dirs/realdata_benchmark]
         [--data-dir data/fashion_mnist_fewshot] [--src DIR]
         [--shots 10] [--unlabeled-per-class 50] [--test-per-class 200]
-        [--threads N] [--cfg-options k=v ...] [--dry-run]
+        [--threads N] [--cfg-options k=v ...] [--dry-run] [--report]
 
 For every seed S it writes the few-shot Fashion-MNIST set
 (``tools/dataset_converters/prepare_fashion_mnist_fewshot.py --seed S``:
@@ -57,7 +57,9 @@ encoder (and the start itself) gets linear evaluation with 100 / 50 / 20 %
 of the 100 labelled images per class (validated on ``--val-per-class``
 training images, tested on 500 test images per class) and leave-one-out
 retrieval on the test images. ``--ssl-runs`` picks rows. Its table goes to
-``<work-dir>/ssl/results.md``.
+``<work-dir>/ssl/results.md``; each row is over the seeds it has finished,
+named in its last column. ``--report`` writes that table from the runs that
+have finished and trains nothing (the table while other rows still run).
 """
 import argparse
 import functools
@@ -627,7 +629,21 @@ class SSLSuite(Benchmark):
                                  SSL_CONFIGS['retrieval'], checkpoint))
         return metrics
 
+    def finished(self, name: str) -> bool:
+        """Whether every evaluation of encoder ``name`` has finished."""
+        linear = [osp.join(self.root, f'{name}_linear{f}') for f in SSL_LINEAR]
+        return all(
+            osp.isfile(osp.join(run, 'finished_checkpoint'))
+            for run in linear) and all(
+                osp.isfile(osp.join(run, 'metrics.json'))
+                for run in linear + [osp.join(self.root, f'{name}_retrieval')])
+
     def run(self) -> Dict[str, Dict[str, float]]:
+        if self.args.report:
+            # evaluate() only reads saved metrics once finished() holds.
+            return {name: self.evaluate(name, '')
+                    for name, _, _, _ in SSL_RUNS
+                    if name in self.args.ssl_runs and self.finished(name)}
         super().prepare_data(val=self.args.val_per_class)
         stage1 = self.train('synthpairs_decoder', SSL_CONFIGS['decoder'])
         start = ('model.backbone.init_cfg.type=Pretrained',
@@ -651,30 +667,42 @@ class SSLSuite(Benchmark):
 
 
 def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
-    """Markdown table over the seeds: each encoder's linear top-1 at the
-    three label fractions and retrieval, then the paired linear differences
-    to MoCo v2."""
-    seeds = sorted(per_seed)
-    runs = [r for r in SSL_RUNS if all(r[0] in per_seed[s] for s in seeds)]
-    lines = ['Seeds ' + ' / '.join(map(str, seeds)) +
-             '; mean ± sample std (per-seed values); test split.', '',
-             '| encoder | ' + ' | '.join(m[1] for m in SSL_METRICS) + ' |',
-             '|---' * (len(SSL_METRICS) + 1) + '|']
-    for name, label, _, _ in runs:
-        lines.append(f'| {label} | ' + ' | '.join(
-            _cell([per_seed[s][name][key] for s in seeds])
-            for key, _ in SSL_METRICS) + ' |')
-    synthpairs = [r for r in runs if r[2] == 'synthpairs']
-    if synthpairs and any(r[0] == 'mocov2' for r in runs):
-        linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
-        lines += ['', '| encoder − MoCo v2 (paired) | ' +
-                  ' | '.join(m[1] for m in linear) + ' |',
-                  '|---' * (len(linear) + 1) + '|']
-        for name, label, _, _ in synthpairs:
+    """Markdown table: each encoder's linear top-1 at the three label
+    fractions and retrieval over the seeds it has results for, then the
+    paired linear differences to MoCo v2 over the seeds both have."""
+
+    def seeds_with(*names: str) -> List[int]:
+        return [s for s in sorted(per_seed)
+                if all(n in per_seed[s] for n in names)]
+
+    lines = ['Mean ± sample std over the seeds of the last column '
+             '(per-seed values, in that order); test split.', '',
+             '| encoder | ' + ' | '.join(m[1] for m in SSL_METRICS) +
+             ' | seeds |', '|---' * (len(SSL_METRICS) + 2) + '|']
+    for name, label, _, _ in SSL_RUNS:
+        seeds = seeds_with(name)
+        if seeds:
             lines.append(f'| {label} | ' + ' | '.join(
+                _cell([per_seed[s][name][key] for s in seeds])
+                for key, _ in SSL_METRICS) + f' | {_seed_list(seeds)} |')
+    linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
+    paired = []
+    for name, label, config, _ in SSL_RUNS:
+        seeds = seeds_with(name, 'mocov2')
+        if config == 'synthpairs' and seeds:
+            paired.append(f'| {label} | ' + ' | '.join(
                 _cell([per_seed[s][name][key] - per_seed[s]['mocov2'][key]
-                       for s in seeds]) for key, _ in linear) + ' |')
+                       for s in seeds]) for key, _ in linear) +
+                f' | {_seed_list(seeds)} |')
+    if paired:
+        lines += ['', '| encoder − MoCo v2 (paired) | ' +
+                  ' | '.join(m[1] for m in linear) + ' | seeds |',
+                  '|---' * (len(linear) + 2) + '|'] + paired
     return '\n'.join(lines)
+
+
+def _seed_list(seeds: List[int]) -> str:
+    return ' / '.join(map(str, seeds))
 
 
 def run_ssl_suite(args) -> int:
@@ -752,7 +780,13 @@ def parse_args(argv: Optional[List[str]] = None):
                         help='key=value overrides for every training run')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
+    parser.add_argument('--report', action='store_true',
+                        help='ssl suite: write the table from the runs '
+                        'whose evaluations have finished; train nothing')
     args = parser.parse_args(argv)
+    if args.report and args.suite != 'ssl':
+        parser.error('--report reads the ssl suite\'s results; use it with '
+                     '--suite ssl')
     counts = SSL_COUNTS if args.suite == 'ssl' else MAIN_COUNTS
     for key, value in counts.items():
         if getattr(args, key) is None:

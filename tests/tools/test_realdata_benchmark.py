@@ -198,20 +198,61 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
                                                                  80),
                'synthpairs': encoder(73 + 2 * seed, 81)}
         for seed in (0, 1)}
+    # A diagnostic row finished at seed 1 only.
+    per_seed[1]['synthpairs_random'] = encoder(69, 75)
     table = summarize_ssl(per_seed)
-    assert 'Seeds 0 / 1' in table
     assert ('| MoCo v2 | 70.50 ± 0.71 (70.0 / 71.0) | 68.50 ± 0.71 '
             '(68.0 / 69.0) | 65.50 ± 0.71 (65.0 / 66.0) | 80.00 ± 0.00 '
             '(80.0 / 80.0) |') in table
+    assert table.count(' | 0 / 1 |') == 4  # three encoders, one difference
     # Paired differences to MoCo v2: +3 and +4 at every label fraction.
     assert ('| SynthPairs-MoCo | 3.50 ± 0.71 (3.0 / 4.0) | 3.50 ± 0.71 '
-            '(3.0 / 4.0) | 3.50 ± 0.71 (3.0 / 4.0) |') in table
+            '(3.0 / 4.0) | 3.50 ± 0.71 (3.0 / 4.0) | 0 / 1 |') in table
+    # The partial row is over its own seed, and so is its difference.
+    assert ('| SynthPairs, random noise on all dimensions | 69.00 (69.0) | '
+            '67.00 (67.0) | 64.00 (64.0) | 75.00 (75.0) | 85.00 (85.0) | '
+            '35.00 (35.0) | 1 |') in table
+    assert ('| SynthPairs, random noise on all dimensions | -2.00 (-2.0) | '
+            '-2.00 (-2.0) | -2.00 (-2.0) | 1 |') in table
     # Rows that did not run are left out.
     assert 'Grad-CAM noise only' not in table
+    del per_seed[1]['synthpairs_random']
     # Without a SynthPairs row there is no difference table.
     for seed in per_seed.values():
         del seed['synthpairs']
     assert 'paired' not in summarize_ssl(per_seed)
+
+
+def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
+    seed0 = tmp_path / 'ssl' / 'seed0'
+    for run, top1 in (('mocov2', 70.0), ('synthpairs', 73.0),
+                      ('synthpairs_gen0', 71.0)):
+        for fraction in (100, 50, 20):
+            work = seed0 / f'{run}_linear{fraction}'
+            work.mkdir(parents=True)
+            (work / 'metrics.json').write_text(
+                json.dumps({'accuracy/top1': top1 - fraction / 100}))
+            (work / 'train.log').write_text(
+                f'Final validation metrics ({work}): accuracy/top1: 66.5\n')
+            (work / 'finished_checkpoint').write_text(str(work / 'e.pth'))
+        if run != 'synthpairs_gen0':  # unfinished: no retrieval yet
+            (seed0 / f'{run}_retrieval').mkdir()
+            (seed0 / f'{run}_retrieval' / 'metrics.json').write_text(
+                json.dumps({'retrieval/rank1': 1.0, 'retrieval/rank5': 2.0,
+                            'retrieval/mAP': 3.0}))
+    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1',
+                       '--work-dir', str(tmp_path), '--report'])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    results = json.loads((tmp_path / 'ssl' / 'results.json').read_text())
+    assert results['1'] == {}
+    assert list(results['0']) == ['mocov2', 'synthpairs']
+    assert results['0']['synthpairs']['linear50/val'] == 66.5
+    assert '| SynthPairs-MoCo | 3.00 (3.0) | 3.00 (3.0) | 3.00 (3.0) | 0 |' \
+        in result.stdout
+    assert not (seed0 / 'synthpairs_decoder').exists()  # nothing trained
+    assert not (tmp_path / 'ssl' / 'seed1').exists()
+    # --report is the ssl suite's.
+    assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
 
 
 def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
