@@ -277,15 +277,13 @@ def mean_std(values: List[float]) -> str:
 def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     """A markdown table: mean +- std over the seeds, then each seed."""
     seeds = sorted(per_seed)
-    seed_list = ' / '.join(str(s) for s in seeds)
+    seed_list = _seed_list(seeds)
 
     def values(run: str, key: str) -> List[float]:
         return [per_seed[s][run][key] for s in seeds]
 
     def cell(run: str, key: str) -> str:
-        vals = values(run, key)
-        return (f'{mean_std(vals)} ('
-                + ' / '.join(f'{v:.1f}' for v in vals) + ')')
+        return _cell(values(run, key))
 
     lines = [
         f'Seeds {seed_list}; mean ± sample std (per-seed values).', '',
@@ -467,6 +465,10 @@ def _cell(values: List[float]) -> str:
         f'{v:.1f}' for v in values) + ')'
 
 
+def _seed_list(seeds: List[int]) -> str:
+    return ' / '.join(map(str, seeds))
+
+
 def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
                                              Dict]) -> str:
     """Markdown tables, one per backbone and task: mean +- sample std over
@@ -480,7 +482,7 @@ def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
                                                                task))
         results = [per_unit[(backbone, task, s)] for s in seeds]
         lines += ['', f'**{backbone}, {task}** — seeds '
-                  + ' / '.join(map(str, seeds))
+                  + _seed_list(seeds)
                   + '; mean ± sample std (per-seed values)', '']
         if suite == 'csdnet-ablation':
             lines += ['| run | val top-1 (%) | test top-1 (%) | '
@@ -699,10 +701,6 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
                   ' | '.join(m[1] for m in linear) + ' | seeds |',
                   '|---' * (len(linear) + 2) + '|'] + paired
     return '\n'.join(lines)
-
-
-def _seed_list(seeds: List[int]) -> str:
-    return ' / '.join(map(str, seeds))
 
 
 def run_ssl_suite(args) -> int:
