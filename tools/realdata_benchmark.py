@@ -46,13 +46,15 @@ stopped a collapsed run (also for the earlier SSDP default,
 ``--tasks`` narrow either suite. Their tables go to
 ``<work-dir>/<suite>/results.md``.
 
-``--suite ssl`` compares SynthPairs-MoCo with MoCo v2 where self-supervised
-learning improves its start: a ResNet-18 (CIFAR stem, half width) from
-random weights at 32 px, on a pool of 1000 training images per class (8000;
+``--suite ssl`` compares SynthPairs-MoCo with MoCo v2 (and
+SynthPairs-SimSiam with SimSiam) where self-supervised learning improves
+its start: a ResNet-18 (CIFAR stem, half width) from random weights at
+32 px, on a pool of 1000 training images per class (8000;
 ``--unlabeled-per-class``). For every seed it trains the SynthPairs decoder
-on the frozen start encoder (stage 1), then MoCo v2, SynthPairs-MoCo and
-the diagnostic rows (Grad-CAM noise only, low-variance noise only, random
-noise on all dimensions, lambda_gen = 0), all from that same start; each
+on the frozen start encoder (stage 1), then MoCo v2, SynthPairs-MoCo, the
+diagnostic rows (Grad-CAM noise only, low-variance noise only, random noise
+on all dimensions, lambda_gen = 0), SimSiam and SynthPairs-SimSiam, all
+from that same start, on one schedule; each
 encoder (and the start itself) gets linear evaluation with 100 / 50 / 20 %
 of the 100 labelled images per class (validated on ``--val-per-class``
 training images, tested on 500 test images per class) and leave-one-out
@@ -558,7 +560,8 @@ def run_csdnet_suite(args) -> int:
 
 
 # --------------------------------------------------------------------------
-# SSL suite: SynthPairs against MoCo v2 where SSL improves its start
+# SSL suite: SynthPairs against MoCo v2 and SimSiam where SSL improves its
+# start
 
 # A small encoder from random weights at 32 px on an 8000-image pool, where
 # MoCo v2 must first improve on its start (docs/benchmarks.md).
@@ -566,7 +569,11 @@ SSL_CONFIGS = dict(
     decoder='synthpairs-decoder_resnet18-cifar-w32_fmnist8-32px.py',
     mocov2='mocov2_resnet18-cifar-w32_fmnist8-32px.py',
     synthpairs='synthpairs-mocov2_resnet18-cifar-w32_fmnist8-32px.py',
+    simsiam='simsiam_resnet18-cifar-w32_fmnist8-32px.py',
+    synthpairs_simsiam='synthpairs-simsiam_resnet18-cifar-w32_fmnist8-32px.py',
     retrieval='retrieval_resnet18-cifar-w32_fmnist8-32px.py')
+# SynthPairs config -> the run of the SSL method it adds to.
+SSL_BASELINES = dict(synthpairs='mocov2', synthpairs_simsiam='simsiam')
 # Label fraction (%) -> linear-evaluation config.
 SSL_LINEAR = {
     100: 'linear_resnet18-cifar-w32_fmnist8-32px.py',
@@ -587,6 +594,8 @@ SSL_RUNS = (
      'synthpairs', ('model.perturbation.noise_mode=random', )),
     ('synthpairs_gen0', 'SynthPairs, λ_gen = 0', 'synthpairs',
      ('model.gen_weight=0', )),
+    ('simsiam', 'SimSiam', 'simsiam', ()),
+    ('synthpairs_simsiam', 'SynthPairs-SimSiam', 'synthpairs_simsiam', ()),
 )
 SSL_METRICS = ([(f'linear{p}/test', f'linear {p} % (test)')
                 for p in SSL_LINEAR] +
@@ -658,7 +667,7 @@ class SSLSuite(Benchmark):
             if config is None:
                 checkpoint = stage1
             else:
-                if config == 'synthpairs':
+                if config in SSL_BASELINES:
                     options = (f'model.decoder.init_cfg.checkpoint={stage1}',
                                ) + options
                 checkpoint = self.train(name, SSL_CONFIGS[config], *start,
@@ -671,7 +680,8 @@ class SSLSuite(Benchmark):
 def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     """Markdown table: each encoder's linear top-1 at the three label
     fractions and retrieval over the seeds it has results for, then the
-    paired linear differences to MoCo v2 over the seeds both have."""
+    paired linear differences of the SynthPairs rows to the SSL method they
+    add to (MoCo v2, SimSiam) over the seeds both have."""
 
     def seeds_with(*names: str) -> List[int]:
         return [s for s in sorted(per_seed)
@@ -688,18 +698,20 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
                 _cell([per_seed[s][name][key] for s in seeds])
                 for key, _ in SSL_METRICS) + f' | {_seed_list(seeds)} |')
     linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
-    paired = []
-    for name, label, config, _ in SSL_RUNS:
-        seeds = seeds_with(name, 'mocov2')
-        if config == 'synthpairs' and seeds:
-            paired.append(f'| {label} | ' + ' | '.join(
-                _cell([per_seed[s][name][key] - per_seed[s]['mocov2'][key]
-                       for s in seeds]) for key, _ in linear) +
-                f' | {_seed_list(seeds)} |')
-    if paired:
-        lines += ['', '| encoder − MoCo v2 (paired) | ' +
-                  ' | '.join(m[1] for m in linear) + ' | seeds |',
-                  '|---' * (len(linear) + 2) + '|'] + paired
+    labels = {name: label for name, label, _, _ in SSL_RUNS}
+    for baseline in dict.fromkeys(SSL_BASELINES.values()):
+        paired = []
+        for name, label, config, _ in SSL_RUNS:
+            seeds = seeds_with(name, baseline)
+            if SSL_BASELINES.get(config) == baseline and seeds:
+                paired.append(f'| {label} | ' + ' | '.join(
+                    _cell([per_seed[s][name][key] -
+                           per_seed[s][baseline][key] for s in seeds])
+                    for key, _ in linear) + f' | {_seed_list(seeds)} |')
+        if paired:
+            lines += ['', f'| encoder − {labels[baseline]} (paired) | ' +
+                      ' | '.join(m[1] for m in linear) + ' | seeds |',
+                      '|---' * (len(linear) + 2) + '|'] + paired
     return '\n'.join(lines)
 
 

@@ -33,7 +33,9 @@ LOWRES = {
     key: f'{prefix}_resnet18-cifar-w32_fmnist8-32px{suffix}.py'
     for key, prefix, suffix in (
         ('moco', 'mocov2', ''), ('decoder', 'synthpairs-decoder', ''),
-        ('synthpairs', 'synthpairs-mocov2', ''), ('linear', 'linear', ''),
+        ('synthpairs', 'synthpairs-mocov2', ''), ('simsiam', 'simsiam', ''),
+        ('synthpairs_simsiam', 'synthpairs-simsiam', ''),
+        ('linear', 'linear', ''),
         ('linear50', 'linear', '_50pct'), ('linear20', 'linear', '_20pct'),
         ('retrieval', 'retrieval', ''))
 }
@@ -160,6 +162,38 @@ def test_lowres_synthpairs_is_mocov2_plus_the_method_from_one_start():
     assert stage2.clean_pipeline == [dict(type='Resize', scale=(32, 32))]
     assert moco.model.queue_len % moco.train_dataloader.batch_size == 0
     # One SynthPairs step at 32 px (the decoder's checkpoint left out).
+    stage2.model.decoder.init_cfg = None
+    model = _build(stage2).train()
+    views = [torch.randn(4, 3, 32, 32) for _ in range(3)]
+    losses = model.loss(views, [DataSample() for _ in range(4)])
+    assert {'loss_ssl', 'loss_rec', 'loss_gen'} <= set(losses)
+
+
+def test_lowres_simsiam_shares_mocov2s_budget_and_adds_the_method():
+    moco, simsiam, stage2 = (_load(LOWRES[k]) for k in (
+        'moco', 'simsiam', 'synthpairs_simsiam'))
+    # The protocol's two SSL methods differ in the model and SimSiam's
+    # constant predictor lr only: same data, views, start, schedule, seed.
+    assert _changed(moco.to_dict(), simsiam.to_dict()) == {
+        'model', 'optim_wrapper', 'custom_hooks'}
+    assert simsiam.model.backbone == moco.model.backbone
+    assert simsiam.optim_wrapper.optimizer == moco.optim_wrapper.optimizer
+    assert simsiam.custom_hooks[0].lr == moco.optim_wrapper.optimizer.lr
+    # SynthPairs-SimSiam adds what SynthPairs-MoCo adds to MoCo v2.
+    synthpairs = _load(LOWRES['synthpairs'])
+    assert _changed(simsiam.to_dict(), stage2.to_dict()) == {
+        'stage1_checkpoint', 'model', 'train_pipeline', 'train_dataloader',
+        'custom_hooks'}
+    assert _changed(simsiam.model, stage2.model) == {
+        'type', 'decoder', 'perturbation'}
+    for key in ('decoder', 'perturbation'):
+        assert stage2.model[key] == synthpairs.model[key], key
+    for key in ('stage1_checkpoint', 'train_pipeline', 'train_dataloader'):
+        assert stage2[key] == synthpairs[key], key
+    assert stage2.custom_hooks == simsiam.custom_hooks + \
+        synthpairs.custom_hooks
+    # One SynthPairs-SimSiam step at 32 px (the decoder's checkpoint left
+    # out).
     stage2.model.decoder.init_cfg = None
     model = _build(stage2).train()
     views = [torch.randn(4, 3, 32, 32) for _ in range(3)]

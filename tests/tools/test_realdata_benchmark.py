@@ -216,6 +216,17 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
             '-2.00 (-2.0) | -2.00 (-2.0) | 1 |') in table
     # Rows that did not run are left out.
     assert 'Grad-CAM noise only' not in table
+    assert 'SimSiam' not in table
+    # SynthPairs-SimSiam is paired with SimSiam, in its own table.
+    per_seed[0]['simsiam'] = encoder(65, 78)
+    per_seed[0]['synthpairs_simsiam'] = encoder(66, 79)
+    table = summarize_ssl(per_seed)
+    moco, simsiam = table.split('| encoder − MoCo v2 (paired) |')[1].split(
+        '| encoder − SimSiam (paired) |')
+    assert 'SimSiam' not in moco
+    assert simsiam.strip().splitlines()[2:] == [
+        '| SynthPairs-SimSiam | 1.00 (1.0) | 1.00 (1.0) | 1.00 (1.0) | 0 |']
+    del per_seed[0]['simsiam'], per_seed[0]['synthpairs_simsiam']
     del per_seed[1]['synthpairs_random']
     # Without a SynthPairs row there is no difference table.
     for seed in per_seed.values():
@@ -257,13 +268,14 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
 
 def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     """The SSL suite end to end on tiny synthetic idx files (one epoch per
-    run, batches of 16): stage 1, MoCo v2 and SynthPairs (its lambda_gen = 0
-    row, the same config with one option) from the stage-1 encoder and
-    decoder, each evaluated at the three label fractions and by retrieval."""
+    run, batches of 16): stage 1, MoCo v2, SynthPairs (its lambda_gen = 0
+    row, the same config with one option) and SynthPairs-SimSiam from the
+    stage-1 encoder and decoder, each evaluated at the three label fractions
+    and by retrieval."""
     root = tmp_path / 'src'
     root.mkdir()
     write_fashion_source(root, 5, 12, 2)
-    runs = ['start', 'mocov2', 'synthpairs_gen0']
+    runs = ['start', 'mocov2', 'synthpairs_gen0', 'synthpairs_simsiam']
     result = run_tool([
         PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '--src',
         str(root), '--work-dir', str(tmp_path / 'work'), '--data-dir',
@@ -293,6 +305,10 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     log = (work / 'synthpairs_gen0' / 'train.log').read_text()
     assert f'load decoder. in model from: {stage1}' in log
     assert 'loss_gen: 0.0000' in log and 'loss_rec: ' in log
+    # SynthPairs-SimSiam: the same stage 1, the SimSiam loss and L_gen.
+    log = (work / 'synthpairs_simsiam' / 'train.log').read_text()
+    assert f'load decoder. in model from: {stage1}' in log
+    assert 'SynthPairsSimSiam' in log and 'loss_gen: ' in log
     # The label fractions train on 100 / 50 / 20 % of the 5 shots.
     for fraction, count in ((100, 40), (50, 24), (20, 8)):
         log = (work / f'mocov2_linear{fraction}' / 'train.log').read_text()

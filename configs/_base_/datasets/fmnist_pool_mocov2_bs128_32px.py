@@ -1,6 +1,6 @@
 # Self-supervised data for the low-resolution SSL protocol
-# (docs/benchmarks.md, "SynthPairs against MoCo v2"): the Fashion-MNIST
-# pool written by
+# (docs/benchmarks.md, "SynthPairs against MoCo v2 and SimSiam"): the
+# Fashion-MNIST pool written by
 #   python tools/dataset_converters/prepare_fashion_mnist_fewshot.py \
 #       --out data/fmnist_ssl/seed0 --seed 0 --shots 100 \
 #       --unlabeled-per-class 1000 --val-per-class 100 --test-per-class 500
