@@ -4,7 +4,8 @@
 # views, start, schedule, optimiser and seed are those of
 # mocov2_resnet18-cifar-w32_fmnist8-32px.py, so the protocol's two SSL
 # methods share one budget; SimSiam's own rule is added: the predictor keeps
-# a constant lr (`fix_lr` + SimSiamHook).
+# a constant lr (`fix_lr` + SimSiamHook), and EmbeddingCollapseHook stops
+# the run if the projector output collapses (SimSiam's known failure).
 _base_ = [
     '../_base_/models/simsiam_resnet18-cifar-w32.py',
     '../_base_/datasets/fmnist_pool_mocov2_bs128_32px.py',
@@ -19,7 +20,8 @@ custom_hooks = [
         type='SimSiamHook',
         priority='HIGH',
         fix_pred_lr=True,
-        lr=_base_.optim_wrapper.optimizer.lr)
+        lr=_base_.optim_wrapper.optimizer.lr),
+    dict(type='EmbeddingCollapseHook'),
 ]
 
 # As the MoCo v2 run: a checkpoint every epoch, one kept.

@@ -179,6 +179,7 @@ def test_lowres_simsiam_shares_mocov2s_budget_and_adds_the_method():
     assert simsiam.model.backbone == moco.model.backbone
     assert simsiam.optim_wrapper.optimizer == moco.optim_wrapper.optimizer
     assert simsiam.custom_hooks[0].lr == moco.optim_wrapper.optimizer.lr
+    assert simsiam.custom_hooks[1] == dict(type='EmbeddingCollapseHook')
     # SynthPairs-SimSiam adds what SynthPairs-MoCo adds to MoCo v2.
     synthpairs = _load(LOWRES['synthpairs'])
     assert _changed(simsiam.to_dict(), stage2.to_dict()) == {

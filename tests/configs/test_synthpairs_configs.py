@@ -192,7 +192,10 @@ def test_baselines_are_stock_mmpretrain_with_the_paper_protocol(name):
     assert simsiam.model.neck == expect_neck
     assert simsiam.model.head == expect_head
     assert simsiam.optim_wrapper == ref.optim_wrapper
-    assert simsiam.custom_hooks == ref.custom_hooks
+    # Plus the plugin's watch for SimSiam's constant-output collapse, which
+    # reads the projector output and changes nothing in training.
+    assert simsiam.custom_hooks == ref.custom_hooks + [
+        dict(type='EmbeddingCollapseHook')]
     assert simsiam.param_scheduler == ref.param_scheduler
     assert simsiam.train_dataloader == moco.train_dataloader
     for cfg in (moco, simsiam):
@@ -418,7 +421,8 @@ def test_each_model_type_builds():
         hook = copy.deepcopy(hook)
         hook.pop('priority', None)  # taken by Runner.register_hook
         HOOKS.build(hook)
-    assert set(hooks) == {'SimSiamHook', 'GeneratedPairsHook'}
+    assert set(hooks) == {'SimSiamHook', 'EmbeddingCollapseHook',
+                          'GeneratedPairsHook'}
 
 
 def _small_ssl_cfg(path):

@@ -309,6 +309,8 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     log = (work / 'synthpairs_simsiam' / 'train.log').read_text()
     assert f'load decoder. in model from: {stage1}' in log
     assert 'SynthPairsSimSiam' in log and 'loss_gen: ' in log
+    # SimSiam's collapse watch measures the projector and logs it.
+    assert 'embedding_std: ' in log
     # The label fractions train on 100 / 50 / 20 % of the 5 shots.
     for fraction, count in ((100, 40), (50, 24), (20, 8)):
         log = (work / f'mocov2_linear{fraction}' / 'train.log').read_text()

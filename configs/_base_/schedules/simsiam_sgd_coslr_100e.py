@@ -16,10 +16,13 @@ param_scheduler = [
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)
 
-# The hook resets the predictor's lr to `lr` every epoch. It does not see
+# SimSiamHook resets the predictor's lr to `lr` every epoch. It does not see
 # --auto-scale-lr: scale `lr` here by hand when the batch is not 128.
+# EmbeddingCollapseHook stops a run whose projector output has collapsed to
+# one point, SimSiam's known failure, which no loss value reveals.
 custom_hooks = [
-    dict(type='SimSiamHook', priority='HIGH', fix_pred_lr=True, lr=lr)
+    dict(type='SimSiamHook', priority='HIGH', fix_pred_lr=True, lr=lr),
+    dict(type='EmbeddingCollapseHook'),
 ]
 
 auto_scale_lr = dict(base_batch_size=128)
