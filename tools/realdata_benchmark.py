@@ -594,6 +594,11 @@ SSL_RUNS = (
      'synthpairs', ('model.perturbation.noise_mode=random', )),
     ('synthpairs_gen0', 'SynthPairs, λ_gen = 0', 'synthpairs',
      ('model.gen_weight=0', )),
+    # No loss beyond MoCo v2's: what is left of SynthPairs are the clean and
+    # generated images' passes through the encoder (its BN statistics), so
+    # this row tells L_rec's share of the λ_gen = 0 row from theirs.
+    ('synthpairs_gen0_rec0', 'SynthPairs, λ_gen = 0 and λ_rec = 0',
+     'synthpairs', ('model.gen_weight=0', 'model.rec_weight=0')),
     ('simsiam', 'SimSiam', 'simsiam', ()),
     ('synthpairs_simsiam', 'SynthPairs-SimSiam', 'synthpairs_simsiam', ()),
 )

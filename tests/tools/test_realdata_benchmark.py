@@ -11,8 +11,8 @@ from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
 from realdata_benchmark import (  # noqa: E402
-    ABLATION, mean_std, stability_runs, summarize, summarize_ssl,
-    summarize_suite)
+    ABLATION, SSL_CONFIGS, SSL_RUNS, mean_std, stability_runs, summarize,
+    summarize_ssl, summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
@@ -232,6 +232,31 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
     for seed in per_seed.values():
         del seed['synthpairs']
     assert 'paired' not in summarize_ssl(per_seed)
+
+
+def test_each_ssl_row_sets_the_arguments_it_names():
+    import argparse
+
+    from mmengine.config import Config, DictAction
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    # --cfg-options as tools/train.py parses it.
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    init_default_scope('mmpretrain')
+    for name, _, config, options in SSL_RUNS:
+        if not options:
+            continue
+        cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fashion_mnist',
+                                       SSL_CONFIGS[config]))
+        parsed = parser.parse_args(['--cfg-options', *options]).cfg_options
+        cfg.merge_from_dict(parsed)
+        cfg.model.decoder.init_cfg = None
+        model = MODELS.build(cfg.model)
+        for key, value in parsed.items():
+            owner = model.perturbation if 'perturbation' in key else model
+            assert getattr(owner, key.split('.')[-1]) == value, (name, key)
 
 
 def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
