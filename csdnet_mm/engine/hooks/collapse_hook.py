@@ -12,6 +12,25 @@ from mmpretrain.utils import get_ori_model
 from ...errors import TrainingCollapseError, UserInputError
 
 
+def on_any_rank(flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on any, so that all ranks
+    stop together."""
+    flags = torch.tensor([float(flag)])
+    if is_distributed():
+        all_reduce(flags, op='sum')
+    return flags.item() > 0
+
+
+def collapsed_checkpoint_hint(work_dir: str) -> str:
+    """A sentence naming the last checkpoint of ``work_dir`` (or '')."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return ''
+    with open(pointer) as f:
+        return (f' The last checkpoint is {f.read().strip()}; it may already '
+                'be collapsed, so restarting is safer than resuming.')
+
+
 @HOOKS.register_module()
 class CollapseHook(Hook):
     """Stops a classifier whose training loss has collapsed to chance.
@@ -104,24 +123,13 @@ class CollapseHook(Hook):
             self.at_chance += 1
         else:
             self.at_chance = 0
-        collapsed = torch.tensor([float(self.at_chance >= self.window)])
-        if is_distributed():
-            all_reduce(collapsed, op='sum')
-        if collapsed.item() > 0:
+        if on_any_rank(self.at_chance >= self.window):
             raise TrainingCollapseError(self.describe(runner, outputs, key))
 
     def describe(self, runner, outputs: dict, key: str) -> str:
         terms = ', '.join(
             f'{k}={float(torch.as_tensor(v).detach()):.4f}'
             for k, v in outputs.items() if 'loss' in k or k.startswith('gate'))
-        pointer = osp.join(runner.work_dir, 'last_checkpoint')
-        checkpoint = ''
-        if osp.isfile(pointer):
-            with open(pointer) as f:
-                checkpoint = (' The last checkpoint is '
-                              f'{f.read().strip()}; it may already be '
-                              'collapsed, so restarting is safer than '
-                              'resuming.')
         return (
             f'training collapsed at iteration {runner.iter + 1} (epoch '
             f'{runner.epoch + 1}): {key} has stayed at chance, '
@@ -133,4 +141,5 @@ class CollapseHook(Hook):
             "for CSDNet SSDP's default pattern_norm='standardize' (a "
             'gate_mean near 0 means sigma(P) switched the features off). '
             'To train on regardless, set default_hooks.collapse.enable='
-            f'False or a larger window.{checkpoint}')
+            'False or a larger window.'
+            + collapsed_checkpoint_hint(runner.work_dir))

@@ -1,17 +1,16 @@
 import math
 import operator
-import os.path as osp
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from ...errors import TrainingCollapseError, UserInputError
+from .collapse_hook import collapsed_checkpoint_hint, on_any_rank
 
 
 @HOOKS.register_module()
@@ -95,10 +94,7 @@ class EmbeddingCollapseHook(Hook):
             return
         runner.message_hub.update_scalar('train/embedding_std', value)
         self.below = self.below + 1 if value < self.threshold else 0
-        collapsed = torch.tensor([float(self.below >= self.window)])
-        if is_distributed():
-            all_reduce(collapsed, op='sum')
-        if collapsed.item() > 0:
+        if on_any_rank(self.below >= self.window):
             raise TrainingCollapseError(self.describe(runner, value))
 
     def after_train(self, runner) -> None:
@@ -107,14 +103,6 @@ class EmbeddingCollapseHook(Hook):
             self._handle = None
 
     def describe(self, runner, value: float) -> str:
-        pointer = osp.join(runner.work_dir, 'last_checkpoint')
-        checkpoint = ''
-        if osp.isfile(pointer):
-            with open(pointer) as f:
-                checkpoint = (' The last checkpoint is '
-                              f'{f.read().strip()}; it may already be '
-                              'collapsed, so restarting is safer than '
-                              'resuming.')
         return (
             f'training collapsed at iteration {runner.iter + 1} (epoch '
             f'{runner.epoch + 1}): the l2-normalised output of '
@@ -125,4 +113,5 @@ class EmbeddingCollapseHook(Hook):
             'or weight decay, a larger batch, the predictor at a constant '
             'lr (SimSiam: fix_lr and SimSiamHook), and stronger '
             'augmentation. To train on regardless, remove the hook or set '
-            f'its enable=False or a larger window.{checkpoint}')
+            'its enable=False or a larger window.'
+            + collapsed_checkpoint_hint(runner.work_dir))

@@ -69,3 +69,14 @@ def test_off_or_unwatchable_and_bad_options(tmp_path):
     for bad in (dict(window=0), dict(threshold=0), dict(threshold=1.5)):
         with pytest.raises(UserInputError, match='EmbeddingCollapseHook'):
             EmbeddingCollapseHook(**bad)
+
+
+def test_message_names_the_last_checkpoint(tmp_path):
+    runner = SimpleNamespace(work_dir=str(tmp_path), iter=9, epoch=1)
+    hook = EmbeddingCollapseHook()
+    message = hook.describe(runner, 0.01)
+    assert 'iteration 10 (epoch 2)' in message and '0.0100' in message
+    assert 'last checkpoint' not in message
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    assert f'The last checkpoint is {tmp_path}/epoch_1.pth' in \
+        hook.describe(runner, 0.01)
