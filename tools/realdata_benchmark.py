@@ -6,6 +6,7 @@
         [--data-dir data/fashion_mnist_fewshot] [--src DIR]
         [--shots 10] [--unlabeled-per-class 50] [--test-per-class 200]
         [--threads N] [--cfg-options k=v ...] [--dry-run] [--report]
+        [--archive FILE]
 
 For every seed S it writes the few-shot Fashion-MNIST set
 (``tools/dataset_converters/prepare_fashion_mnist_fewshot.py --seed S``:
@@ -62,6 +63,9 @@ retrieval on the test images. ``--ssl-runs`` picks rows. Its table goes to
 ``<work-dir>/ssl/results.md``; each row is over the seeds it has finished,
 named in its last column. ``--report`` writes that table from the runs that
 have finished and trains nothing (the table while other rows still run).
+``--archive FILE`` keeps every finished run's metrics in FILE (JSON, by seed
+and row) and tabulates them with the work dir's, so the table survives the
+work dir; the repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
 """
 import argparse
 import functools
@@ -720,6 +724,41 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     return '\n'.join(lines)
 
 
+def merge_archive(per_seed: Dict[int, Dict[str, Dict[str, float]]],
+                  path: str) -> Dict[int, Dict[str, Dict[str, float]]]:
+    """Add the archived metrics of the runs that are not in ``per_seed``
+    (finished runs found in the work dir) and rewrite the archive with
+    both, so a finished run's figures outlive its work dir. A run in both
+    keeps the work dir's metrics; where they differ it is said, as a rerun
+    of a seed should repeat its figures."""
+    archive = {}
+    if osp.isfile(path):
+        with open(path) as f:
+            archive = {int(seed): runs for seed, runs in json.load(f).items()}
+    merged = {seed: dict(runs) for seed, runs in archive.items()}
+    for seed, runs in per_seed.items():
+        for name, metrics in runs.items():
+            old = archive.get(seed, {}).get(name)
+            if old is not None and old != metrics:
+                changed = ', '.join(
+                    f'{key} {old.get(key)} -> {value}'
+                    for key, value in metrics.items()
+                    if old.get(key) != value)
+                print(f'warning: seed {seed}, {name}: the finished run\'s '
+                      f'metrics differ from {path}\'s ({changed}); keeping '
+                      'the run\'s', file=sys.stderr)
+            merged.setdefault(seed, {})[name] = metrics
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump({str(seed): merged[seed] for seed in sorted(merged)}, f,
+                  indent=1, sort_keys=True)
+        f.write('\n')
+    order = [name for name, _, _, _ in SSL_RUNS]
+    return {seed: {name: merged.get(seed, {})[name] for name in order
+                   if name in merged.get(seed, {})}
+            for seed in per_seed}
+
+
 def run_ssl_suite(args) -> int:
     lock = threading.Lock()
     per_seed = run_in_parallel(
@@ -728,6 +767,8 @@ def run_ssl_suite(args) -> int:
     if per_seed is None:
         return 1
     if not args.dry_run:
+        if args.archive:
+            per_seed = merge_archive(per_seed, args.archive)
         write_results(osp.join(args.work_dir, 'ssl'),
                       {str(s): r for s, r in per_seed.items()},
                       summarize_ssl(per_seed))
@@ -798,10 +839,16 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--report', action='store_true',
                         help='ssl suite: write the table from the runs '
                         'whose evaluations have finished; train nothing')
+    parser.add_argument('--archive', default=None,
+                        help='ssl suite: a JSON file of finished runs\' '
+                        'metrics that the table also reads and that each '
+                        'call adds its finished runs to (the repository '
+                        'keeps docs/results/ssl_fmnist8-32px.json)')
     args = parser.parse_args(argv)
-    if args.report and args.suite != 'ssl':
-        parser.error('--report reads the ssl suite\'s results; use it with '
-                     '--suite ssl')
+    for option in ('report', 'archive'):
+        if getattr(args, option) and args.suite != 'ssl':
+            parser.error(f'--{option} is the ssl suite\'s; use it with '
+                         '--suite ssl')
     counts = SSL_COUNTS if args.suite == 'ssl' else MAIN_COUNTS
     for key, value in counts.items():
         if getattr(args, key) is None:

@@ -12,8 +12,8 @@ from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
 pytest.importorskip('efficientnet_lite_pytorch')
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
 from realdata_benchmark import (  # noqa: E402
-    ABLATION, SSL_CONFIGS, SSL_RUNS, mean_std, stability_runs, summarize,
-    summarize_ssl, summarize_suite)
+    ABLATION, SSL_CONFIGS, SSL_RUNS, mean_std, merge_archive, stability_runs,
+    summarize, summarize_ssl, summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
@@ -260,6 +260,36 @@ def test_each_ssl_row_sets_the_arguments_it_names():
             assert operator.attrgetter(attribute)(model) == value, (name, key)
 
 
+def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
+    archive = tmp_path / 'results' / 'ssl.json'
+    moco, synthpairs = {'linear100/test': 70.0}, {'linear100/test': 73.0}
+    # First call: seed 0's two runs are in the work dir; the archive is new.
+    table = merge_archive({0: {'synthpairs': synthpairs, 'mocov2': moco},
+                           1: {}}, str(archive))
+    assert table == {0: {'mocov2': moco, 'synthpairs': synthpairs}, 1: {}}
+    # The work dir is lost; seed 1 has run since. Seed 0 comes from the
+    # archive, in the suite's row order, and seed 2 (not asked for) is not
+    # tabulated.
+    table = merge_archive({0: {}, 1: {'mocov2': {'linear100/test': 71.0}}},
+                          str(archive))
+    assert list(table) == [0, 1]
+    assert list(table[0]) == ['mocov2', 'synthpairs']
+    assert table[1] == {'mocov2': {'linear100/test': 71.0}}
+    assert json.loads(archive.read_text()) == {
+        '0': {'mocov2': moco, 'synthpairs': synthpairs},
+        '1': {'mocov2': {'linear100/test': 71.0}}}
+    assert capsys.readouterr().err == ''
+    # A rerun whose figures differ from the archived ones is said and wins.
+    table = merge_archive({0: {'mocov2': {'linear100/test': 69.5}}},
+                          str(archive))
+    assert table[0]['mocov2'] == {'linear100/test': 69.5}
+    warning = capsys.readouterr().err
+    assert 'seed 0, mocov2' in warning
+    assert 'linear100/test 70.0 -> 69.5' in warning
+    assert json.loads(archive.read_text())['0']['mocov2'] == {
+        'linear100/test': 69.5}
+
+
 def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     seed0 = tmp_path / 'ssl' / 'seed0'
     for run, top1 in (('mocov2', 70.0), ('synthpairs', 73.0),
@@ -277,19 +307,30 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
             (seed0 / f'{run}_retrieval' / 'metrics.json').write_text(
                 json.dumps({'retrieval/rank1': 1.0, 'retrieval/rank5': 2.0,
                             'retrieval/mAP': 3.0}))
+    archive = tmp_path / 'archive.json'
+    archive.write_text(json.dumps({'1': {'start': dict.fromkeys(
+        ['linear100/test', 'linear50/test', 'linear20/test',
+         'retrieval/rank1', 'retrieval/rank5', 'retrieval/mAP'], 50.0)}}))
     result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1',
-                       '--work-dir', str(tmp_path), '--report'])
+                       '--work-dir', str(tmp_path), '--report',
+                       '--archive', str(archive)])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     results = json.loads((tmp_path / 'ssl' / 'results.json').read_text())
-    assert results['1'] == {}
+    assert list(results['1']) == ['start']  # from the archive only
+    assert '| start (random weights, no SSL) | 50.00 (50.0) |' in \
+        result.stdout
+    assert list(json.loads(archive.read_text())['0']) == [
+        'mocov2', 'synthpairs']
     assert list(results['0']) == ['mocov2', 'synthpairs']
     assert results['0']['synthpairs']['linear50/val'] == 66.5
     assert '| SynthPairs-MoCo | 3.00 (3.0) | 3.00 (3.0) | 3.00 (3.0) | 0 |' \
         in result.stdout
     assert not (seed0 / 'synthpairs_decoder').exists()  # nothing trained
     assert not (tmp_path / 'ssl' / 'seed1').exists()
-    # --report is the ssl suite's.
+    # --report and --archive are the ssl suite's.
     assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
+    assert run_tool([PYTHON, SCRIPT, '--archive', str(archive)]
+                    ).returncode == 2
 
 
 def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
