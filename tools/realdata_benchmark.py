@@ -724,6 +724,22 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     return '\n'.join(lines)
 
 
+def read_archive(path: str) -> Dict[int, Dict[str, Dict[str, float]]]:
+    """The runs an ``--archive`` file holds ({} for a new file)."""
+    if not osp.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            return {int(seed): dict(runs)
+                    for seed, runs in json.load(f).items()}
+    except (ValueError, TypeError, AttributeError) as e:
+        raise SystemExit(
+            f'error: --archive {path} is not an archive of this tool ({e}); '
+            'expected JSON {"<seed>": {"<row>": {"<metric>": value}}} as '
+            '--archive writes it: restore the file (e.g. git checkout it) or '
+            'name a new one') from e
+
+
 def merge_archive(per_seed: Dict[int, Dict[str, Dict[str, float]]],
                   path: str) -> Dict[int, Dict[str, Dict[str, float]]]:
     """Add the archived metrics of the runs that are not in ``per_seed``
@@ -731,10 +747,7 @@ def merge_archive(per_seed: Dict[int, Dict[str, Dict[str, float]]],
     both, so a finished run's figures outlive its work dir. A run in both
     keeps the work dir's metrics; where they differ it is said, as a rerun
     of a seed should repeat its figures."""
-    archive = {}
-    if osp.isfile(path):
-        with open(path) as f:
-            archive = {int(seed): runs for seed, runs in json.load(f).items()}
+    archive = read_archive(path)
     merged = {seed: dict(runs) for seed, runs in archive.items()}
     for seed, runs in per_seed.items():
         for name, metrics in runs.items():
@@ -760,6 +773,8 @@ def merge_archive(per_seed: Dict[int, Dict[str, Dict[str, float]]],
 
 
 def run_ssl_suite(args) -> int:
+    if args.archive:
+        read_archive(args.archive)  # a bad file stops before any training
     lock = threading.Lock()
     per_seed = run_in_parallel(
         args, (), {seed: SSLSuite(args, seed, lock).run

@@ -288,6 +288,12 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
     assert 'linear100/test 70.0 -> 69.5' in warning
     assert json.loads(archive.read_text())['0']['mocov2'] == {
         'linear100/test': 69.5}
+    # A file that is not such an archive is named, and left as it is.
+    for text in ('{"0": {"mocov2": ', '[1, 2]', '{"zero": {}}'):
+        archive.write_text(text)
+        with pytest.raises(SystemExit, match='is not an archive'):
+            merge_archive({0: {}}, str(archive))
+        assert archive.read_text() == text
 
 
 def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
@@ -331,6 +337,14 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
     assert run_tool([PYTHON, SCRIPT, '--archive', str(archive)]
                     ).returncode == 2
+    # A bad archive stops the suite before it trains or writes anything.
+    archive.write_text('[]')
+    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '2',
+                       '--work-dir', str(tmp_path), '--archive',
+                       str(archive)])
+    assert result.returncode == 1
+    assert f'--archive {archive} is not an archive' in result.stderr
+    assert not (tmp_path / 'ssl' / 'seed2').exists()
 
 
 def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
