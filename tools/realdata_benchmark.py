@@ -767,14 +767,18 @@ def merge_archive(per_seed: Dict[int, Dict[str, Dict[str, float]]],
                   indent=1, sort_keys=True)
         f.write('\n')
     order = [name for name, _, _, _ in SSL_RUNS]
-    return {seed: {name: merged.get(seed, {})[name] for name in order
-                   if name in merged.get(seed, {})}
-            for seed in per_seed}
+    tabulated = {}
+    for seed in per_seed:
+        runs = merged.get(seed, {})
+        tabulated[seed] = {name: runs[name] for name in order if name in runs}
+    return tabulated
 
 
 def run_ssl_suite(args) -> int:
     if args.archive:
-        read_archive(args.archive)  # a bad file stops before any training
+        # A bad file stops before any training. merge_archive reads it
+        # again at the end: another call may have added its runs meanwhile.
+        read_archive(args.archive)
     lock = threading.Lock()
     per_seed = run_in_parallel(
         args, (), {seed: SSLSuite(args, seed, lock).run
