@@ -13,7 +13,9 @@ from mmengine.runner import Runner
 from conftest import REPO_ROOT
 
 DATA = osp.join(REPO_ROOT, 'tests', 'data')
-ITERS = 300
+# 150 iterations (growth measured over the last 100) keep the suite well
+# under CI's limit: the two soaks were 28 of 75 minutes at 300.
+ITERS = 150
 
 
 def _rss_bytes() -> int:
@@ -64,12 +66,12 @@ def test_memory_stays_flat_over_hundreds_of_iterations(
     state = runner.model.state_dict()
     for key in state_keys:
         assert state[key].shape == before[key].shape, key
-    # 4 images per step: the 8-12 row queues and banks wrap > 100 times.
+    # 4 images per step: the 8-12 row queues and banks wrap > 50 times.
     grids = osp.join(tmp_path, runner.timestamp, 'vis_data', 'vis_image')
     assert len(os.listdir(grids)) == ITERS // 2
-    growth = probe.rss[ITERS] - probe.rss[100]
+    growth = probe.rss[ITERS] - probe.rss[50]
     assert growth < 32 * 2**20, (
         f'resident set grew {growth / 2**20:.1f} MiB between iterations '
-        f'100 and {ITERS}: {probe.rss}')
+        f'50 and {ITERS}: {probe.rss}')
     assert all(torch.isfinite(v).all() for v in state.values()
                if v.is_floating_point())
