@@ -811,6 +811,8 @@ def run_in_parallel(args, weights, jobs: Dict) -> Optional[Dict]:
 def write_results(out_dir: str, results: Dict, table: str) -> None:
     """Print the table; write it and the raw results to ``out_dir``."""
     print(table)
+    # --report --archive on a fresh clone has no work dir yet.
+    os.makedirs(out_dir, exist_ok=True)
     with open(osp.join(out_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=1)
     with open(osp.join(out_dir, 'results.md'), 'w') as f:

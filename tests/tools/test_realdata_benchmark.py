@@ -332,6 +332,16 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
         in result.stdout
     assert not (seed0 / 'synthpairs_decoder').exists()  # nothing trained
     assert not (tmp_path / 'ssl' / 'seed1').exists()
+    # The archive alone makes the table: a fresh clone has no work dir.
+    fresh = tmp_path / 'fresh'
+    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '1',
+                       '--work-dir', str(fresh), '--report',
+                       '--archive', str(archive)])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert '| start (random weights, no SSL) | 50.00 (50.0) |' in \
+        result.stdout
+    assert list(json.loads(
+        (fresh / 'ssl' / 'results.json').read_text())['1']) == ['start']
     # --report and --archive are the ssl suite's.
     assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
     assert run_tool([PYTHON, SCRIPT, '--archive', str(archive)]
