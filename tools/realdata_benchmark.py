@@ -64,8 +64,8 @@ retrieval on the test images. ``--ssl-runs`` picks rows. Its table goes to
 named in its last column. ``--report`` writes that table from the runs that
 have finished and trains nothing (the table while other rows still run).
 ``--archive FILE`` keeps every finished run's metrics in FILE (JSON, by seed
-and row) and tabulates them with the work dir's, so the table survives the
-work dir; the repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
+and row; each run is added as soon as its evaluations finish) and tabulates
+them with the work dir's, so the table survives the work dir; the repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
 """
 import argparse
 import functools
@@ -78,7 +78,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
@@ -615,10 +615,13 @@ SSL_METRICS = ([(f'linear{p}/test', f'linear {p} % (test)')
 class SSLSuite(Benchmark):
     """Stage 1, the SSL runs and their evaluations for one seed."""
 
-    def __init__(self, args, seed: int, print_lock: threading.Lock):
+    def __init__(self, args, seed: int, print_lock: threading.Lock,
+                 on_evaluated: Optional[Callable[[int, str, Dict],
+                                                 None]] = None):
         super().__init__(args, seed, print_lock)
         self.data_root = osp.join(args.data_dir, 'ssl-pool8k', f'seed{seed}')
         self.root = osp.join(args.work_dir, 'ssl', f'seed{seed}')
+        self.on_evaluated = on_evaluated
 
     def _say(self, text: str) -> None:
         with self.lock:
@@ -682,6 +685,8 @@ class SSLSuite(Benchmark):
                 checkpoint = self.train(name, SSL_CONFIGS[config], *start,
                                         *options)
             results[name] = self.evaluate(name, checkpoint)
+            if self.on_evaluated and not self.args.dry_run:
+                self.on_evaluated(self.seed, name, results[name])
         self._say('done')
         return results
 
@@ -780,8 +785,18 @@ def run_ssl_suite(args) -> int:
         # again at the end: another call may have added its runs meanwhile.
         read_archive(args.archive)
     lock = threading.Lock()
+    on_evaluated = None
+    if args.archive and not args.report:
+        archive_lock = threading.Lock()
+
+        def on_evaluated(seed, name, metrics):
+            # Archived as each run finishes, so the runs finished before a
+            # failure or a stop are not lost with the work dir.
+            with archive_lock:
+                merge_archive({seed: {name: metrics}}, args.archive)
+
     per_seed = run_in_parallel(
-        args, (), {seed: SSLSuite(args, seed, lock).run
+        args, (), {seed: SSLSuite(args, seed, lock, on_evaluated).run
                    for seed in args.seeds})
     if per_seed is None:
         return 1

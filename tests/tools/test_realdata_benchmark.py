@@ -296,6 +296,31 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
         assert archive.read_text() == text
 
 
+def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(
+        tmp_path, monkeypatch):
+    import realdata_benchmark as tool
+
+    def evaluate(suite, name, checkpoint):
+        if name == 'mocov2':
+            raise tool.StepFailed(f'seed {suite.seed}, test mocov2: exit 1')
+        return {'linear100/test': 60.0 + suite.seed}
+
+    monkeypatch.setattr(tool.SSLSuite, 'prepare_data', lambda *a, **k: None)
+    monkeypatch.setattr(tool.SSLSuite, 'train', lambda *a: 'epoch_1.pth')
+    monkeypatch.setattr(tool.SSLSuite, 'evaluate', evaluate)
+    archive = tmp_path / 'archive.json'
+    args = tool.parse_args([
+        '--suite', 'ssl', '--seeds', '0', '1', '--jobs', '2', '--work-dir',
+        str(tmp_path), '--ssl-runs', 'start', 'mocov2', '--archive',
+        str(archive)
+    ])
+    assert tool.run_ssl_suite(args) == 1
+    # Both seeds' start runs finished before their MoCo v2 step failed.
+    assert json.loads(archive.read_text()) == {
+        '0': {'start': {'linear100/test': 60.0}},
+        '1': {'start': {'linear100/test': 61.0}}}
+
+
 def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     seed0 = tmp_path / 'ssl' / 'seed0'
     for run, top1 in (('mocov2', 70.0), ('synthpairs', 73.0),
