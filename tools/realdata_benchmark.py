@@ -59,13 +59,16 @@ from that same start, on one schedule; each
 encoder (and the start itself) gets linear evaluation with 100 / 50 / 20 %
 of the 100 labelled images per class (validated on ``--val-per-class``
 training images, tested on 500 test images per class) and leave-one-out
-retrieval on the test images. ``--ssl-runs`` picks rows. Its table goes to
+retrieval on the test images. ``--ssl-runs`` picks rows. Its tables (test,
+then validation: each row, the SynthPairs rows' paired differences to the
+SSL method they add to and the diagnostic rows' to the default) go to
 ``<work-dir>/ssl/results.md``; each row is over the seeds it has finished,
-named in its last column. ``--report`` writes that table from the runs that
-have finished and trains nothing (the table while other rows still run).
+named in its last column. ``--report`` writes them from the runs that have
+finished and trains nothing (the tables while other rows still run).
 ``--archive FILE`` keeps every finished run's metrics in FILE (JSON, by seed
 and row; each run is added as soon as its evaluations finish) and tabulates
-them with the work dir's, so the table survives the work dir; the repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
+them with the work dir's, so the tables survive the work dir; the
+repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
 """
 import argparse
 import functools
@@ -692,40 +695,68 @@ class SSLSuite(Benchmark):
 
 
 def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
-    """Markdown table: each encoder's linear top-1 at the three label
-    fractions and retrieval over the seeds it has results for, then the
-    paired linear differences of the SynthPairs rows to the SSL method they
-    add to (MoCo v2, SimSiam) over the seeds both have."""
+    """Markdown tables: each encoder's linear top-1 at the three label
+    fractions and retrieval over the seeds it has results for; the paired
+    linear differences of the SynthPairs rows to the SSL method they add to
+    (MoCo v2, SimSiam) and of the diagnostic rows to their method's default
+    (SynthPairs-MoCo); then the same linear tables on the validation split,
+    the figures options and defaults are chosen by."""
 
-    def seeds_with(*names: str) -> List[int]:
-        return [s for s in sorted(per_seed)
-                if all(n in per_seed[s] for n in names)]
+    def table(first_column: str, metrics: List[Tuple[str, str]],
+              rows: List[Tuple[str, str, Optional[str]]]) -> List[str]:
+        """(label, run, paired baseline or None) rows, each over the seeds
+        where the run (and its baseline) has every metric; [] if none."""
+        lines = []
+        for label, name, baseline in rows:
+            names = (name, ) if baseline is None else (name, baseline)
+            seeds = [s for s in sorted(per_seed)
+                     if all(key in per_seed[s].get(n, {})
+                            for n in names for key, _ in metrics)]
+            if not seeds:
+                continue
 
-    lines = ['Mean ± sample std over the seeds of the last column '
-             '(per-seed values, in that order); test split.', '',
-             '| encoder | ' + ' | '.join(m[1] for m in SSL_METRICS) +
-             ' | seeds |', '|---' * (len(SSL_METRICS) + 2) + '|']
-    for name, label, _, _ in SSL_RUNS:
-        seeds = seeds_with(name)
-        if seeds:
+            def value(seed: int, key: str) -> float:
+                runs = per_seed[seed]
+                return runs[name][key] - (runs[baseline][key]
+                                          if baseline else 0.0)
+
             lines.append(f'| {label} | ' + ' | '.join(
-                _cell([per_seed[s][name][key] for s in seeds])
-                for key, _ in SSL_METRICS) + f' | {_seed_list(seeds)} |')
-    linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
+                _cell([value(s, key) for s in seeds])
+                for key, _ in metrics) + f' | {_seed_list(seeds)} |')
+        if not lines:
+            return []
+        return ['', f'| {first_column} | ' +
+                ' | '.join(m[1] for m in metrics) + ' | seeds |',
+                '|---' * (len(metrics) + 2) + '|'] + lines
+
     labels = {name: label for name, label, _, _ in SSL_RUNS}
-    for baseline in dict.fromkeys(SSL_BASELINES.values()):
-        paired = []
-        for name, label, config, _ in SSL_RUNS:
-            seeds = seeds_with(name, baseline)
-            if SSL_BASELINES.get(config) == baseline and seeds:
-                paired.append(f'| {label} | ' + ' | '.join(
-                    _cell([per_seed[s][name][key] -
-                           per_seed[s][baseline][key] for s in seeds])
-                    for key, _ in linear) + f' | {_seed_list(seeds)} |')
-        if paired:
-            lines += ['', f'| encoder − {labels[baseline]} (paired) | ' +
-                      ' | '.join(m[1] for m in linear) + ' | seeds |',
-                      '|---' * (len(linear) + 2) + '|'] + paired
+    linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
+    validation = [(f'linear{p}/val', f'linear {p} % (val)')
+                  for p in SSL_LINEAR]
+    every_row = [(label, name, None) for name, label, _, _ in SSL_RUNS]
+    paired = [(baseline, name, label)
+              for baseline in dict.fromkeys(SSL_BASELINES.values())
+              for name, label, config, _ in SSL_RUNS
+              if SSL_BASELINES.get(config) == baseline]
+    # A diagnostic row is its method's config with an option changed.
+    paired += [(default, name, label) for default in SSL_BASELINES
+               for name, label, config, _ in SSL_RUNS
+               if config == default and name != default]
+    paired = [(f'encoder − {labels[baseline]} (paired)',
+               [(label, name, base) for base, name, label in paired
+                if base == baseline])
+              for baseline in dict.fromkeys(base for base, _, _ in paired)]
+    lines = ['Mean ± sample std over the seeds of the last column '
+             '(per-seed values, in that order); test split.']
+    lines += table('encoder', SSL_METRICS, every_row)
+    for title, rows in paired:
+        lines += table(title, linear, rows)
+    val_lines = table('encoder', validation, every_row)
+    for title, rows in paired:
+        val_lines += table(title, validation, rows)
+    if val_lines:
+        lines += ['', 'Validation split (options and defaults are chosen '
+                  'on it), linear top-1.'] + val_lines
     return '\n'.join(lines)
 
 
@@ -785,16 +816,15 @@ def run_ssl_suite(args) -> int:
         # again at the end: another call may have added its runs meanwhile.
         read_archive(args.archive)
     lock = threading.Lock()
-    on_evaluated = None
-    if args.archive and not args.report:
-        archive_lock = threading.Lock()
+    archive_lock = threading.Lock()
 
-        def on_evaluated(seed, name, metrics):
-            # Archived as each run finishes, so the runs finished before a
-            # failure or a stop are not lost with the work dir.
-            with archive_lock:
-                merge_archive({seed: {name: metrics}}, args.archive)
+    def archive_run(seed: int, name: str, metrics: Dict[str, float]) -> None:
+        # Archived as each run finishes, so the runs finished before a
+        # failure or a stop are not lost with the work dir.
+        with archive_lock:
+            merge_archive({seed: {name: metrics}}, args.archive)
 
+    on_evaluated = archive_run if args.archive and not args.report else None
     per_seed = run_in_parallel(
         args, (), {seed: SSLSuite(args, seed, lock, on_evaluated).run
                    for seed in args.seeds})

@@ -215,6 +215,31 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
             '35.00 (35.0) | 1 |') in table
     assert ('| SynthPairs, random noise on all dimensions | -2.00 (-2.0) | '
             '-2.00 (-2.0) | -2.00 (-2.0) | 1 |') in table
+    # A diagnostic row is also paired with its method's default.
+    default = table.split('| encoder − SynthPairs-MoCo (paired) |')[1]
+    assert default.strip().splitlines()[2:] == [
+        '| SynthPairs, random noise on all dimensions | -6.00 (-6.0) | '
+        '-6.00 (-6.0) | -6.00 (-6.0) | 1 |']
+    # The same linear tables on the validation split, once runs have it.
+    assert 'Validation split' not in table
+    for runs in per_seed.values():
+        for metrics in runs.values():
+            metrics.update({f'linear{p}/val': metrics[f'linear{p}/test'] + 1
+                            for p in (100, 50, 20)})
+    validation = summarize_ssl(per_seed).split('Validation split')[1]
+    assert ('| MoCo v2 | 71.50 ± 0.71 (71.0 / 72.0) | 69.50 ± 0.71 '
+            '(69.0 / 70.0) | 66.50 ± 0.71 (66.0 / 67.0) | 0 / 1 |'
+            ) in validation
+    assert ('| encoder − MoCo v2 (paired) | linear 100 % (val) | '
+            'linear 50 % (val) | linear 20 % (val) | seeds |') in validation
+    assert ('| SynthPairs-MoCo | 3.50 ± 0.71 (3.0 / 4.0) | 3.50 ± 0.71 '
+            '(3.0 / 4.0) | 3.50 ± 0.71 (3.0 / 4.0) | 0 / 1 |') in validation
+    assert ('| SynthPairs, random noise on all dimensions | -6.00 (-6.0) | '
+            '-6.00 (-6.0) | -6.00 (-6.0) | 1 |') in validation
+    # A run without a split's figures is left out of that split's tables.
+    del per_seed[1]['synthpairs_random']['linear20/val']
+    validation = summarize_ssl(per_seed).split('Validation split')[1]
+    assert 'random noise' not in validation
     # Rows that did not run are left out.
     assert 'Grad-CAM noise only' not in table
     assert 'SimSiam' not in table
@@ -222,9 +247,10 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
     per_seed[0]['simsiam'] = encoder(65, 78)
     per_seed[0]['synthpairs_simsiam'] = encoder(66, 79)
     table = summarize_ssl(per_seed)
-    moco, simsiam = table.split('| encoder − MoCo v2 (paired) |')[1].split(
-        '| encoder − SimSiam (paired) |')
+    moco = table.split('| encoder − MoCo v2 (paired) |')[1].split('\n\n')[0]
     assert 'SimSiam' not in moco
+    simsiam = table.split('| encoder − SimSiam (paired) |')[1].split(
+        '\n\n')[0]
     assert simsiam.strip().splitlines()[2:] == [
         '| SynthPairs-SimSiam | 1.00 (1.0) | 1.00 (1.0) | 1.00 (1.0) | 0 |']
     del per_seed[0]['simsiam'], per_seed[0]['synthpairs_simsiam']
