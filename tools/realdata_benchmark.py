@@ -734,25 +734,23 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     validation = [(f'linear{p}/val', f'linear {p} % (val)')
                   for p in SSL_LINEAR]
     every_row = [(label, name, None) for name, label, _, _ in SSL_RUNS]
-    paired = [(baseline, name, label)
-              for baseline in dict.fromkeys(SSL_BASELINES.values())
-              for name, label, config, _ in SSL_RUNS
-              if SSL_BASELINES.get(config) == baseline]
-    # A diagnostic row is its method's config with an option changed.
-    paired += [(default, name, label) for default in SSL_BASELINES
-               for name, label, config, _ in SSL_RUNS
-               if config == default and name != default]
-    paired = [(f'encoder − {labels[baseline]} (paired)',
-               [(label, name, base) for base, name, label in paired
-                if base == baseline])
-              for baseline in dict.fromkeys(base for base, _, _ in paired)]
+    # Each SynthPairs row against the SSL method it adds to; a diagnostic
+    # row (its method's config with an option changed) also against that
+    # method's default.
+    paired: Dict[str, List[Tuple[str, str, Optional[str]]]] = {}
+    for name, label, config, _ in SSL_RUNS:
+        baselines = [SSL_BASELINES.get(config)]
+        if config in SSL_BASELINES and name != config:
+            baselines.append(config)
+        for baseline in filter(None, baselines):
+            paired.setdefault(baseline, []).append((label, name, baseline))
     lines = ['Mean ± sample std over the seeds of the last column '
              '(per-seed values, in that order); test split.']
     lines += table('encoder', SSL_METRICS, every_row)
-    for title, rows in paired:
-        lines += table(title, linear, rows)
     val_lines = table('encoder', validation, every_row)
-    for title, rows in paired:
+    for baseline, rows in paired.items():
+        title = f'encoder − {labels[baseline]} (paired)'
+        lines += table(title, linear, rows)
         val_lines += table(title, validation, rows)
     if val_lines:
         lines += ['', 'Validation split (options and defaults are chosen '
