@@ -703,26 +703,22 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     the figures options and defaults are chosen by."""
 
     def table(first_column: str, metrics: List[Tuple[str, str]],
-              rows: List[Tuple[str, str, Optional[str]]]) -> List[str]:
-        """(label, run, paired baseline or None) rows, each over the seeds
-        where the run (and its baseline) has every metric; [] if none."""
+              rows: List[Tuple[str, str]],
+              baseline: Optional[str] = None) -> List[str]:
+        """(label, run) rows, each over the seeds where the run (and the
+        baseline it is paired with) has every metric; [] if none."""
+        names = () if baseline is None else (baseline, )
         lines = []
-        for label, name, baseline in rows:
-            names = (name, ) if baseline is None else (name, baseline)
+        for label, name in rows:
             seeds = [s for s in sorted(per_seed)
                      if all(key in per_seed[s].get(n, {})
-                            for n in names for key, _ in metrics)]
-            if not seeds:
-                continue
-
-            def value(seed: int, key: str) -> float:
-                runs = per_seed[seed]
-                return runs[name][key] - (runs[baseline][key]
-                                          if baseline else 0.0)
-
-            lines.append(f'| {label} | ' + ' | '.join(
-                _cell([value(s, key) for s in seeds])
-                for key, _ in metrics) + f' | {_seed_list(seeds)} |')
+                            for n in (name, ) + names for key, _ in metrics)]
+            if seeds:
+                lines.append(f'| {label} | ' + ' | '.join(_cell([
+                    per_seed[s][name][key] -
+                    (per_seed[s][baseline][key] if baseline else 0.0)
+                    for s in seeds]) for key, _ in metrics) +
+                    f' | {_seed_list(seeds)} |')
         if not lines:
             return []
         return ['', f'| {first_column} | ' +
@@ -733,25 +729,25 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     linear = [m for m in SSL_METRICS if m[0].startswith('linear')]
     validation = [(f'linear{p}/val', f'linear {p} % (val)')
                   for p in SSL_LINEAR]
-    every_row = [(label, name, None) for name, label, _, _ in SSL_RUNS]
+    every_row = [(label, name) for name, label, _, _ in SSL_RUNS]
     # Each SynthPairs row against the SSL method it adds to; a diagnostic
     # row (its method's config with an option changed) also against that
     # method's default.
-    paired: Dict[str, List[Tuple[str, str, Optional[str]]]] = {}
+    paired: Dict[str, List[Tuple[str, str]]] = {}
     for name, label, config, _ in SSL_RUNS:
         baselines = [SSL_BASELINES.get(config)]
         if config in SSL_BASELINES and name != config:
             baselines.append(config)
         for baseline in filter(None, baselines):
-            paired.setdefault(baseline, []).append((label, name, baseline))
+            paired.setdefault(baseline, []).append((label, name))
     lines = ['Mean ± sample std over the seeds of the last column '
              '(per-seed values, in that order); test split.']
     lines += table('encoder', SSL_METRICS, every_row)
     val_lines = table('encoder', validation, every_row)
     for baseline, rows in paired.items():
         title = f'encoder − {labels[baseline]} (paired)'
-        lines += table(title, linear, rows)
-        val_lines += table(title, validation, rows)
+        lines += table(title, linear, rows, baseline)
+        val_lines += table(title, validation, rows, baseline)
     if val_lines:
         lines += ['', 'Validation split (options and defaults are chosen '
                   'on it), linear top-1.'] + val_lines
