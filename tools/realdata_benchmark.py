@@ -24,7 +24,8 @@ own ``tools/train.py`` / ``tools/test.py``:
 
 Every run keeps its work dir, log and metrics under
 ``<work-dir>/seed<S>/<run>``; running the command again skips finished
-runs and resumes interrupted trainings from their last checkpoint. Prints
+runs and resumes interrupted trainings from their last checkpoint (SIGTERM,
+e.g. ``kill <pid>``, stops the benchmark and the training it runs). Prints
 a table of mean +- sample standard deviation over the seeds (and each
 seed's value) and writes ``<work-dir>/results.json`` and ``results.md``.
 ``--cfg-options`` are passed to every training run (e.g.
@@ -76,12 +77,13 @@ import json
 import os
 import os.path as osp
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
@@ -133,6 +135,39 @@ def final_val_top1(work_dir: str) -> float:
     return float(final[-1])
 
 
+# The train/test commands running now. ``kill <benchmark pid>`` reaches only
+# the benchmark; without stopping these, tools/train.py would go on training
+# (and filling the work dir) with nothing left to read its result.
+_CHILDREN: Set[subprocess.Popen] = set()
+# Re-entrant: the SIGTERM handler runs in the main thread, possibly while
+# that thread holds the lock in run_child.
+_CHILDREN_LOCK = threading.RLock()
+
+
+def run_child(cmd: List[str], **popen_kwargs) -> int:
+    """``subprocess.run(cmd, **popen_kwargs).returncode``, with the process
+    known to :func:`stop_children` while it runs."""
+    with subprocess.Popen(cmd, **popen_kwargs) as child:
+        with _CHILDREN_LOCK:
+            _CHILDREN.add(child)
+        try:
+            return child.wait()
+        finally:
+            with _CHILDREN_LOCK:
+                _CHILDREN.discard(child)
+
+
+def stop_children(signum: int, frame=None) -> None:
+    """SIGTERM handler: terminate the running commands, then exit with
+    128 + signum. An interrupted training resumes from its last epoch
+    checkpoint when the benchmark is called again."""
+    with _CHILDREN_LOCK:
+        children = list(_CHILDREN)
+    for child in children:
+        child.terminate()
+    raise SystemExit(128 + signum)
+
+
 class StepFailed(RuntimeError):
     """A train/test command of the benchmark exited with an error."""
 
@@ -166,14 +201,14 @@ class Benchmark:
         os.makedirs(osp.dirname(log), exist_ok=True)
         self._say(f'{name} ...')
         with open(log, 'w') as f:
-            result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=f,
-                                    stderr=subprocess.STDOUT)
-        if result.returncode != 0:
+            returncode = run_child(cmd, cwd=REPO_ROOT, env=env, stdout=f,
+                                   stderr=subprocess.STDOUT)
+        if returncode != 0:
             with open(log) as f:
                 tail = ''.join(f.readlines()[-15:])
             raise StepFailed(f'seed {self.seed}, {name}: exit status '
-                             f'{result.returncode}; log {log}:\n{tail}',
-                             result.returncode, log)
+                             f'{returncode}; log {log}:\n{tail}',
+                             returncode, log)
 
     def _data_options(self, config: str) -> List[str]:
         return [f'{loader}.dataset.data_root={self.data_root}'
@@ -939,4 +974,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, stop_children)
     sys.exit(main())

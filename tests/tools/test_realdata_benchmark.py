@@ -2,8 +2,12 @@
 Fashion-MNIST files (one epoch per training), resume, and the summary."""
 import json
 import operator
+import os
 import os.path as osp
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -100,6 +104,52 @@ def test_failed_step_names_its_log(tmp_path, src):
     assert "arch='lite9' is not one of" in result.stderr
     assert str(tmp_path / 'work' / 'seed0' / 'stock' / 'train.log') in \
         result.stderr
+
+
+def _children_running(parent_pid: int, marker: str) -> list:
+    """PIDs of ``parent_pid``'s children whose command line has ``marker``."""
+    pids = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+            with open(f'/proc/{entry}/cmdline', 'rb') as f:
+                cmdline = f.read().decode(errors='replace')
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent_pid and marker in cmdline:
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.skipif(not osp.isdir('/proc'), reason='reads /proc')
+def test_sigterm_stops_the_training_it_started(tmp_path, src):
+    work = tmp_path / 'work'
+    benchmark = subprocess.Popen([
+        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
+        str(work), '--data-dir', str(tmp_path / 'data'), '--shots', '1',
+        '--unlabeled-per-class', '4', '--test-per-class', '2', '--threads',
+        '1'
+    ], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    training = []
+    try:
+        deadline = time.monotonic() + 300
+        while not training and benchmark.poll() is None:
+            assert time.monotonic() < deadline, 'no training started'
+            time.sleep(0.5)
+            training = _children_running(benchmark.pid, 'tools/train.py')
+        assert training, benchmark.stdout.read().decode()[-2000:]
+        time.sleep(1)
+        benchmark.send_signal(signal.SIGTERM)
+        assert benchmark.wait(timeout=60) == 128 + signal.SIGTERM
+        # The benchmark waited for its training to end: no process is left.
+        assert not osp.exists(f'/proc/{training[0]}')
+    finally:
+        benchmark.kill()
+        benchmark.wait()
+        for pid in training:  # what a failed check would have left
+            if osp.exists(f'/proc/{pid}'):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_ablation_table_has_paired_differences_and_collapses():
