@@ -135,6 +135,14 @@ def final_val_top1(work_dir: str) -> float:
     return float(final[-1])
 
 
+class StepFailed(RuntimeError):
+    """A train/test command of the benchmark exited with an error."""
+
+    def __init__(self, message: str, returncode: int = 1, log: str = ''):
+        super().__init__(message)
+        self.returncode, self.log = returncode, log
+
+
 # The train/test commands running now. ``kill <benchmark pid>`` reaches only
 # the benchmark; without stopping these, tools/train.py would go on training
 # (and filling the work dir) with nothing left to read its result.
@@ -142,14 +150,21 @@ _CHILDREN: Set[subprocess.Popen] = set()
 # Re-entrant: the SIGTERM handler runs in the main thread, possibly while
 # that thread holds the lock in run_child.
 _CHILDREN_LOCK = threading.RLock()
+# Set by stop_children. With --jobs > 1 a seed's thread may be between two
+# steps when the signal comes; its next step must not start.
+_STOPPING = threading.Event()
 
 
 def run_child(cmd: List[str], **popen_kwargs) -> int:
     """``subprocess.run(cmd, **popen_kwargs).returncode``, with the process
     known to :func:`stop_children` while it runs."""
-    with subprocess.Popen(cmd, **popen_kwargs) as child:
-        with _CHILDREN_LOCK:
-            _CHILDREN.add(child)
+    with _CHILDREN_LOCK:
+        if _STOPPING.is_set():
+            raise StepFailed(f'{cmd[1]} not started: the benchmark was '
+                             'told to stop (SIGTERM)', 128 + signal.SIGTERM)
+        child = subprocess.Popen(cmd, **popen_kwargs)
+        _CHILDREN.add(child)
+    with child:
         try:
             return child.wait()
         finally:
@@ -158,22 +173,15 @@ def run_child(cmd: List[str], **popen_kwargs) -> int:
 
 
 def stop_children(signum: int, frame=None) -> None:
-    """SIGTERM handler: terminate the running commands, then exit with
-    128 + signum. An interrupted training resumes from its last epoch
-    checkpoint when the benchmark is called again."""
+    """SIGTERM handler: terminate the running commands, start no more, then
+    exit with 128 + signum. An interrupted training resumes from its last
+    epoch checkpoint when the benchmark is called again."""
     with _CHILDREN_LOCK:
+        _STOPPING.set()
         children = list(_CHILDREN)
     for child in children:
         child.terminate()
     raise SystemExit(128 + signum)
-
-
-class StepFailed(RuntimeError):
-    """A train/test command of the benchmark exited with an error."""
-
-    def __init__(self, message: str, returncode: int = 1, log: str = ''):
-        super().__init__(message)
-        self.returncode, self.log = returncode, log
 
 
 class Benchmark:

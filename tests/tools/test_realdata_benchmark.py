@@ -7,6 +7,7 @@ import os.path as osp
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -150,6 +151,21 @@ def test_sigterm_stops_the_training_it_started(tmp_path, src):
         for pid in training:  # what a failed check would have left
             if osp.exists(f'/proc/{pid}'):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_no_command_starts_after_sigterm(monkeypatch, tmp_path):
+    """With --jobs > 1 a seed's thread can be between two steps when the
+    signal comes: its next command must not start."""
+    import realdata_benchmark as tool
+    monkeypatch.setattr(tool, '_STOPPING', threading.Event())
+    with pytest.raises(SystemExit) as stop:
+        tool.stop_children(signal.SIGTERM)
+    assert stop.value.code == 128 + signal.SIGTERM
+    marker = tmp_path / 'started'
+    with pytest.raises(tool.StepFailed, match='not started') as failed:
+        tool.run_child([PYTHON, '-c', f'open({str(marker)!r}, "w")'])
+    assert failed.value.returncode == 128 + signal.SIGTERM
+    assert not marker.exists()
 
 
 def test_ablation_table_has_paired_differences_and_collapses():
