@@ -28,13 +28,17 @@ def get_rng_state() -> dict:
 
 def set_rng_state(state: dict) -> None:
     """Restore what :func:`get_rng_state` returned (checkpoints written
-    before numpy/Python states were saved restore torch only)."""
-    torch.set_rng_state(state['torch'])
+    before numpy/Python states were saved restore torch only).
+
+    The states may come on a GPU: MMEngine's resume maps a checkpoint's
+    tensors to the current device, and torch takes them on the CPU only.
+    """
+    torch.set_rng_state(state['torch'].cpu())
     cuda = state.get('cuda')
     if cuda is not None and torch.cuda.is_available():
         for device, device_state in enumerate(
                 cuda[:torch.cuda.device_count()]):
-            torch.cuda.set_rng_state(device_state, device)
+            torch.cuda.set_rng_state(device_state.cpu(), device)
     if state.get('numpy') is not None:
         np.random.set_state(tuple(state['numpy']))
     if state.get('python') is not None:
