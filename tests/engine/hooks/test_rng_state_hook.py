@@ -66,6 +66,7 @@ def test_state_mapped_to_a_gpu_is_restored():
 def test_state_loaded_onto_cuda_is_restored():
     runner = SimpleNamespace(cfg=dict(randomness=dict(seed=0)))
     hook = RNGStateHook()
+    torch.cuda.init()  # the CUDA states are saved once CUDA is initialised
     torch.manual_seed(1)
     torch.cuda.manual_seed_all(1)
     checkpoint = {}
