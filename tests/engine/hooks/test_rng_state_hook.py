@@ -6,12 +6,20 @@ import torch
 from csdnet_mm.engine.hooks import RNGStateHook
 
 
-def test_state_saved_then_restored_once_at_the_next_epoch_start():
+def saved_checkpoint():
+    """A runner, its hook, and the checkpoint the hook saved the RNG
+    states into right after torch (and CUDA, if initialised) was seeded
+    with 1."""
     runner = SimpleNamespace(cfg=dict(randomness=dict(seed=0)))
     hook = RNGStateHook()
     torch.manual_seed(1)
     checkpoint = {}
     hook.before_save_checkpoint(runner, checkpoint)
+    return runner, hook, checkpoint
+
+
+def test_state_saved_then_restored_once_at_the_next_epoch_start():
+    runner, hook, checkpoint = saved_checkpoint()
     expected = torch.rand(3)  # what the uninterrupted run draws next
 
     torch.manual_seed(123)  # a resumed run is re-seeded from the config
@@ -47,11 +55,7 @@ class _OnTheGPU:
 
 
 def test_state_mapped_to_a_gpu_is_restored():
-    runner = SimpleNamespace(cfg=dict(randomness=dict(seed=0)))
-    hook = RNGStateHook()
-    torch.manual_seed(1)
-    checkpoint = {}
-    hook.before_save_checkpoint(runner, checkpoint)
+    runner, hook, checkpoint = saved_checkpoint()
     expected = torch.rand(3)
     checkpoint['rng_state']['torch'] = _OnTheGPU(
         checkpoint['rng_state']['torch'])
@@ -64,13 +68,9 @@ def test_state_mapped_to_a_gpu_is_restored():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_state_loaded_onto_cuda_is_restored():
-    runner = SimpleNamespace(cfg=dict(randomness=dict(seed=0)))
-    hook = RNGStateHook()
     torch.cuda.init()  # the CUDA states are saved once CUDA is initialised
-    torch.manual_seed(1)
     torch.cuda.manual_seed_all(1)
-    checkpoint = {}
-    hook.before_save_checkpoint(runner, checkpoint)
+    runner, hook, checkpoint = saved_checkpoint()
     expected = (torch.rand(3), torch.rand(3, device='cuda'))
     state = checkpoint['rng_state']
     state['torch'] = state['torch'].cuda()
