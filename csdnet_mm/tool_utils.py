@@ -11,6 +11,7 @@ docs/stack-fixes.md).
 import argparse
 import copy
 import functools
+import json
 import os.path as osp
 import sys
 import warnings
@@ -197,6 +198,19 @@ def final_metrics(runner) -> dict:
         for key, buffer in scalars.items() if key.startswith('val/')
         and not key.startswith('val/time') and key != 'val/data_time'
     }
+
+
+FINAL_METRICS_FILE = 'final_val_metrics.json'
+
+
+def write_final_metrics(work_dir: str, metrics: dict) -> str:
+    """Write the last validation metrics as JSON in the work dir (what
+    scripts read instead of the log); return the file's path."""
+    path = osp.join(work_dir, FINAL_METRICS_FILE)
+    with open(path, 'w') as f:
+        json.dump({k: float(v) for k, v in sorted(metrics.items())}, f,
+                  indent=1)
+    return path
 
 
 # --- stack fixes the tools apply to the config and the run ------------------

@@ -2,12 +2,71 @@ import gzip
 import os
 import os.path as osp
 import struct
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CHECKOUT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Sources outside the repository that tools read by default, and allocator
+# settings that change how child processes run. A test that needs one must
+# make its own, so the suite behaves here as on a machine where nobody
+# installed anything by hand.
+FASHION_MNIST_ENV = 'CSDNET_MM_FASHION_MNIST_DIR'
+ALLOCATOR_VARIABLES = ('LD_PRELOAD', 'GLIBC_TUNABLES',
+                       'CSDNET_MM_ALLOCATOR', 'CSDNET_MM_ALLOCATOR_ACTIVE')
+# The tools re-execute under a caching allocator where one is installed;
+# in the tests they find none, as on a fresh machine.
+ALLOCATOR_LIBRARIES_ENV = 'CSDNET_MM_ALLOCATOR_LIBS'
+
+
+def _fresh_checkout_view() -> str:
+    """A temporary folder that links each top-level entry git tracks in the
+    repository, and the install's ``*.egg-info``: what a clean clone has
+    after the README's commands. ``data/``, ``work_dirs/`` and
+    ``checkpoints/`` left in the working tree by earlier runs are absent
+    there, so tests that run tools from it (``run_tool``'s default ``cwd``)
+    or resolve relative paths in it cannot lean on them."""
+    view = tempfile.mkdtemp(prefix='csdnet_mm-checkout-')
+    listed = subprocess.run(
+        ['git', 'ls-files'], cwd=CHECKOUT, capture_output=True, text=True)
+    names = {line.split('/')[0] for line in listed.stdout.splitlines()}
+    if listed.returncode != 0 or not names:  # not a git checkout
+        names = {n for n in os.listdir(CHECKOUT)
+                 if n not in ('data', 'work_dirs', 'checkpoints')}
+    # What the README's `pip install -e .` writes into a fresh clone (mim
+    # finds the editable install through it from the repository root).
+    names |= {n for n in os.listdir(CHECKOUT) if n.endswith('.egg-info')}
+    for name in sorted(names):
+        os.symlink(osp.join(CHECKOUT, name), osp.join(view, name))
+    return view
+
+
+def _isolate_environment() -> dict:
+    empty = tempfile.mkdtemp(prefix='csdnet_mm-empty-')
+    os.environ[FASHION_MNIST_ENV] = empty
+    os.environ[ALLOCATOR_LIBRARIES_ENV] = ''
+    for key in list(os.environ):
+        if key in ALLOCATOR_VARIABLES or key.startswith('MALLOC_'):
+            del os.environ[key]
+    return dict(empty=empty)
+
+
+REPO_ROOT = _fresh_checkout_view()
+_ISOLATION = _isolate_environment()
+os.chdir(REPO_ROOT)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    os.chdir(CHECKOUT)
+    for name in os.listdir(REPO_ROOT):  # links into the checkout: unlink
+        path = osp.join(REPO_ROOT, name)
+        if osp.islink(path):
+            os.unlink(path)
+    for path in (REPO_ROOT, _ISOLATION['empty']):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')
@@ -90,7 +149,6 @@ def make_fashion_split(rng, per_class: int):
     labels = rng.permutation(np.repeat(np.arange(10), per_class))
     images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
     return images, labels
-
 
 
 def write_fashion_source(root, seed: int, train_per_class: int,

@@ -39,6 +39,11 @@ from csdnet_mm.tool_utils import (  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 import torch  # noqa: E402
 
+from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
+
+# What main() found in effect (set when run as a script).
+ALLOCATOR = 'not set up (benchmark.main called in-process)'
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -112,12 +117,15 @@ def main(argv=None):
         warmup=args.warmup,
         repeats=args.repeats,
         torch=torch.__version__,
-        allocator=allocator_settings())
+        allocator=allocator_settings(),
+        allocator_in_effect=ALLOCATOR)
     print(format_table(results))
     print(f"device {results['setup']['device_name']}, batch "
           f'{args.batch_size}, input {sides[0].size}/{sides[1].size} px, '
           f'{args.repeats} interleaved repetitions after {args.warmup} '
           'warm-up steps')
+    if device.type == 'cpu':
+        print(f'CPU allocator: {ALLOCATOR}')
     if results['setup']['allocator']:
         print('allocator settings: ' + ', '.join(
             f'{k}={v}' for k, v in results['setup']['allocator'].items()))
@@ -130,4 +138,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    ALLOCATOR = setup_cpu_allocator()
     main()

@@ -431,10 +431,13 @@ def stability_runs():
                          f'CSDNet, lr {lr}, neck x{mult}', True,
                          (lr_option, mult_option)))
     # The earlier SSDP default where it collapsed: the highest rate, with
-    # the 10x neck.
-    runs.append((f'csdnet_norm-none_lr{lr}_neck10x',
-                 f"CSDNet, pattern_norm='none', lr {lr}, neck x10", True,
-                 (lr_option, mult_option, *OLD_SSDP)))
+    # the 10x neck (named, not left over from the loops above).
+    lr, mult = max(STABILITY_LRS), 10
+    runs.append((f'csdnet_norm-none_lr{lr}_neck{mult}x',
+                 f"CSDNet, pattern_norm='none', lr {lr}, neck x{mult}", True,
+                 (f'optim_wrapper.optimizer.lr={lr}',
+                  'optim_wrapper.paramwise_cfg.custom_keys.neck.'
+                  f'lr_mult={mult}', *OLD_SSDP)))
     return tuple(runs)
 
 
@@ -680,6 +683,9 @@ class SSLSuite(Benchmark):
                 if 'pct' in config else option
                 for option in super()._data_options(config)]
 
+    def prepare_data(self) -> None:
+        super().prepare_data(val=self.args.val_per_class)
+
     def evaluate(self, name: str, checkpoint: str) -> Dict[str, float]:
         """Linear top-1 (val and test) at each label fraction, and
         retrieval on the test images, of one encoder."""
@@ -713,7 +719,7 @@ class SSLSuite(Benchmark):
             return {name: self.evaluate(name, '')
                     for name, _, _, _ in SSL_RUNS
                     if name in self.args.ssl_runs and self.finished(name)}
-        super().prepare_data(val=self.args.val_per_class)
+        self.prepare_data()
         stage1 = self.train('synthpairs_decoder', SSL_CONFIGS['decoder'])
         start = ('model.backbone.init_cfg.type=Pretrained',
                  f'model.backbone.init_cfg.checkpoint={stage1}',

@@ -12,6 +12,7 @@ from copy import deepcopy
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
+from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
 from csdnet_mm.tool_utils import (  # noqa: E402
     apply_dataloader_defaults, finalize_distributed, finish_cfg,
     quiet_known_warnings, report_user_errors, set_work_dir)
@@ -165,4 +166,5 @@ def main():
 
 
 if __name__ == '__main__':
+    setup_cpu_allocator()
     main()

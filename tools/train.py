@@ -11,10 +11,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
+from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
 from csdnet_mm.tool_utils import (  # noqa: E402
     add_reliability_hooks, apply_dataloader_defaults, final_metrics,
     finalize_distributed, finish_cfg, quiet_known_warnings, report_user_errors,
-    set_work_dir)
+    set_work_dir, write_final_metrics)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -135,6 +136,7 @@ def main():
 
     metrics = final_metrics(runner)
     if metrics and runner.rank == 0:
+        write_final_metrics(cfg.work_dir, metrics)
         shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(metrics.items()))
         print(f'Final validation metrics ({cfg.work_dir}): {shown}',
               flush=True)
@@ -142,4 +144,5 @@ def main():
 
 
 if __name__ == '__main__':
+    setup_cpu_allocator()
     main()

@@ -524,3 +524,16 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
         log = (work / f'mocov2_linear{fraction}' / 'train.log').read_text()
         assert f'[1][{-(-count // 16)}/{-(-count // 16)}]' in log, fraction
     assert (out / 'results.md').read_text().strip() in result.stdout
+
+
+def test_stability_collapse_row_does_not_follow_the_loop_order(monkeypatch):
+    """The earlier-default row is at the highest rate with the 10x neck
+    whatever order the grids are listed in."""
+    import realdata_benchmark as tool
+    monkeypatch.setattr(tool, 'STABILITY_LRS', (0.03, 0.01, 0.003))
+    monkeypatch.setattr(tool, 'NECK_LR_MULTS', (10, 1))
+    name, _, _, options = tool.stability_runs()[-1]
+    assert name == 'csdnet_norm-none_lr0.03_neck10x'
+    assert options[:2] == (
+        'optim_wrapper.optimizer.lr=0.03',
+        'optim_wrapper.paramwise_cfg.custom_keys.neck.lr_mult=10')

@@ -51,8 +51,11 @@ class SSDP(BaseModule):
             Defaults to 16.
         reduce_channels (int, optional): C_b, channel reduction before the
             kernel; None keeps C. Defaults to 64.
-        reweight (str): ``'product'`` (X * sigma(P)) or ``'residual'``
-            (X * (1 + sigma(P))). Defaults to ``'product'``.
+        reweight (str): ``'product'`` (X * sigma(P)), ``'residual'``
+            (X * (1 + sigma(P))) or ``'none'`` (X unchanged: P only places
+            the view; a control, with ``box_placement='random'`` the stock
+            classifier with a random crop-and-zoom second view).
+            Defaults to ``'product'``.
         pattern_norm (str): ``'standardize'`` (per image, P minus its
             spatial mean over its spatial std, before the sigmoid) or
             ``'none'`` (a raw P plus a learned scalar bias, the earlier
@@ -74,6 +77,10 @@ class SSDP(BaseModule):
             resize it to the input size), ``'keep'`` (outside -> 0, the mean
             colour after normalisation) or ``'erase'`` (region -> 0).
             Defaults to ``'crop_zoom'``.
+        box_placement (str): ``'pattern'`` (the mask's box) or
+            ``'random'`` (a box of the same size at a uniformly random
+            place: the control that tells a learned region from a random
+            crop-and-zoom of the same zoom). Defaults to ``'pattern'``.
         box_padding (float): Box padding, fraction of H / W. Defaults to 0.
         min_box_frac (float): Minimum box side, fraction of H / W.
             Defaults to 0.25.
@@ -82,10 +89,11 @@ class SSDP(BaseModule):
     """
 
     KERNEL_TYPES = ('dynamic', 'per_location')
-    REWEIGHTS = ('product', 'residual')
+    REWEIGHTS = ('product', 'residual', 'none')
     PATTERN_NORMS = ('standardize', 'none')
     THRESHOLDS = ('mean', 'fixed', 'random')
     VIEW_MODES = ('crop_zoom', 'keep', 'erase')
+    BOX_PLACEMENTS = ('pattern', 'random')
 
     def __init__(self,
                  in_channels: int,
@@ -99,6 +107,7 @@ class SSDP(BaseModule):
                  fixed_threshold: float = 0.5,
                  random_threshold: Tuple[float, float] = (0.4, 0.6),
                  view_mode: str = 'crop_zoom',
+                 box_placement: str = 'pattern',
                  box_padding: float = 0.0,
                  min_box_frac: float = 0.25,
                  pool: bool = True,
@@ -110,6 +119,12 @@ class SSDP(BaseModule):
                      self.PATTERN_NORMS)
         check_choice('SSDP', 'threshold', threshold, self.THRESHOLDS)
         check_choice('SSDP', 'view_mode', view_mode, self.VIEW_MODES)
+        check_choice('SSDP', 'box_placement', box_placement,
+                     self.BOX_PLACEMENTS)
+        if box_placement == 'random' and view_mode != 'crop_zoom':
+            raise UserInputError(
+                "SSDP: box_placement='random' needs view_mode='crop_zoom' "
+                f"(got {view_mode!r}): only a box can be moved.")
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise UserInputError(
                 f'SSDP: kernel_size={kernel_size} must be a positive odd '
@@ -127,6 +142,7 @@ class SSDP(BaseModule):
         self.fixed_threshold = fixed_threshold
         self.random_threshold = (lo, hi)
         self.view_mode = view_mode
+        self.box_placement = box_placement
         self.box_padding = box_padding
         self.min_box_frac = min_box_frac
         self.pool = pool
@@ -182,6 +198,8 @@ class SSDP(BaseModule):
         return p.view(b, 1, h, w)
 
     def reweight(self, x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        if self.reweight_mode == 'none':
+            return x
         gate = torch.sigmoid(p)
         if self.reweight_mode == 'residual':
             gate = 1 + gate
@@ -245,6 +263,17 @@ class SSDP(BaseModule):
         (x0, x1), (y0, y1) = boxes
         return torch.stack([x0, y0, x1, y1], dim=1)
 
+    @staticmethod
+    @torch.no_grad()
+    def place_randomly(boxes: torch.Tensor,
+                       size: Tuple[int, int]) -> torch.Tensor:
+        """The same boxes (B, 4) moved to uniformly random places inside
+        an image of ``size`` (W, H)."""
+        sides = boxes[:, 2:] - boxes[:, :2]
+        room = boxes.new_tensor(size) - sides
+        first = torch.rand_like(room) * room.clamp(min=0)
+        return torch.cat([first, first + sides], dim=1)
+
     @torch.no_grad()
     def make_view(self,
                   images: torch.Tensor,
@@ -269,6 +298,8 @@ class SSDP(BaseModule):
             view = images * ~mask[:, None]
         else:
             boxes = self.mask_to_boxes(mask)
+            if self.box_placement == 'random':
+                boxes = self.place_randomly(boxes, (width, height))
             x0, y0, x1, y1 = boxes.unbind(dim=1)
             theta = images.new_zeros(b, 2, 3)
             theta[:, 0, 0] = (x1 - x0) / width

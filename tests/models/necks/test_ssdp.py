@@ -195,3 +195,38 @@ def test_bf16_autocast_mask_is_computed():
         view, stats = ssdp.make_view(torch.randn(2, 3, 20, 20), p)
     assert view.shape == (2, 3, 20, 20)
     assert torch.isfinite(stats['mask_area'])
+
+
+def test_random_placement_moves_the_pattern_box_and_keeps_its_size():
+    torch.manual_seed(0)
+    boxes = torch.tensor([[5., 2., 7., 4.], [0., 0., 8., 4.]])
+    moved = torch.stack([SSDP.place_randomly(boxes, (8, 8))
+                         for _ in range(200)])
+    sides = moved[..., 2:] - moved[..., :2]
+    torch.testing.assert_close(sides, (boxes[:, 2:] - boxes[:, :2])
+                               .expand_as(sides))
+    assert (moved >= 0).all() and (moved <= 8).all()
+    # The 2 x 2 box lands on many places; the full-width one only moves in y.
+    assert len({tuple(b) for b in moved[:, 0].tolist()}) > 100
+    assert (moved[:, 1, 0] == 0).all() and moved[:, 1, 1].max() > 3
+
+
+def test_random_placement_view_is_a_crop_of_the_same_zoom():
+    torch.manual_seed(0)
+    ssdp = SSDP(4, min_box_frac=0.0, box_placement='random')
+    images = torch.randn(1, 3, 8, 8)
+    p = _pattern_with_peak(rows=(0, 4), cols=(4, 8))  # top-right quarter
+    view, stats = ssdp.make_view(images, p)
+    assert stats['box_area'].item() == pytest.approx(0.25)
+    pattern_view, _ = SSDP(4, min_box_frac=0.0).make_view(images, p)
+    assert not torch.allclose(view, pattern_view)
+    with pytest.raises(UserInputError, match='box_placement'):
+        SSDP(4, box_placement='random', view_mode='keep')
+
+
+def test_no_reweighting_keeps_the_features_and_still_places_a_view():
+    x = torch.randn(2, 16, 5, 5)
+    plain = SSDP(16, reweight='none')
+    feats, p = plain.forward_with_pattern((x, ))
+    torch.testing.assert_close(feats, x.mean(dim=(2, 3)))
+    assert p.shape == (2, 1, 5, 5)
