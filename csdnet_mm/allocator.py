@@ -42,12 +42,13 @@ DEFAULT_LIBRARIES = tuple(
 # Set on the re-executed process: what it preloaded.
 ACTIVE_ENV = 'CSDNET_MM_ALLOCATOR_ACTIVE'
 _MALLOC_NAMES = ('tcmalloc', 'jemalloc', 'mimalloc')
-# glibc mallopt parameters (malloc.h) and the values the docs recommend:
-# keep up to 4 GiB of freed memory, grow the heap by 256 MiB at a time and
-# serve blocks below 32 MiB (glibc's largest threshold) from the heap.
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+# glibc mallopt parameters (malloc.h): keep up to 4 GiB of freed memory,
+# grow the heap by 256 MiB at a time and serve every block from the heap
+# (no mmap, whose pages are returned at every free: with a 32 MiB threshold,
+# glibc's largest, a 384 px step still faulted 181 k pages back in).
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
 GLIBC_SETTINGS = ((_M_TRIM_THRESHOLD, 4 << 30), (_M_TOP_PAD, 256 << 20),
-                  (_M_MMAP_THRESHOLD, 32 << 20))
+                  (_M_MMAP_MAX, 0))
 
 
 def _preloaded() -> Optional[str]:
