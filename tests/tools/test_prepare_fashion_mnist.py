@@ -178,3 +178,14 @@ def test_bad_magic_number_and_too_few_images(src, tmp_path):
     assert '--unlabeled-per-class 50' in result.stderr
     assert 'only 30 images of class 0' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_validation_images_are_neither_shots_nor_in_the_pool(src, tmp_path):
+    out = tmp_path / 'with_val'
+    result = _prepare(src[0], out, '--seed', '1', '--val-per-class', '5')
+    assert result.returncode == 0, result.stderr
+    anno = out / 'anno'
+    val = {name for name, _ in _read_list(anno / 'val.txt')}
+    assert len(val) == 5 * len(CLASSES)
+    for other in ('train.txt', 'unlabeled.txt'):
+        assert not val & {name for name, _ in _read_list(anno / other)}

@@ -15,7 +15,8 @@ from ``--src`` and writes::
     |   |-- train.txt     --shots labelled images per class (depends on --seed)
     |   |-- test.txt      --test-per-class images per class from t10k
     |   |-- val.txt       --val-per-class train-split images per class that
-    |   |                 are not shots (only with --val-per-class > 0): a
+    |   |                 are neither shots nor in the unlabelled pool (only
+    |   |                 with --val-per-class > 0): a
     |   |                 validation split for choosing options, so that the
     |   |                 test images are used once, for the reported figure
     |   `-- unlabeled.txt --unlabeled-per-class train-split images per class,
@@ -264,12 +265,14 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
     test = select(test_labels, classes, test_per_class, 'test', FIXED_SEED,
                   't10k (test) split', '--test-per-class')
     # Validation images come from the training split (never t10k) and are
-    # never shots of this seed.
-    shot_indices = {index for index, _ in train}
-    not_shots = train_labels.astype(np.int64)
-    not_shots[sorted(shot_indices)] = -1
-    val = select(not_shots, classes, val_per_class, 'val', FIXED_SEED,
-                 'training split (without the shots)', '--val-per-class')
+    # neither shots of this seed nor in the unlabelled pool (an encoder
+    # pre-trained on the pool must not have seen them).
+    taken = {index for index, _ in train + unlabeled}
+    available = train_labels.astype(np.int64)
+    available[sorted(taken)] = -1
+    val = select(available, classes, val_per_class, 'val', FIXED_SEED,
+                 'training split (without the shots and the pool)',
+                 '--val-per-class')
 
     train_prefix, test_prefix = SPLITS['train'][2], SPLITS['t10k'][2]
     wanted = {}  # file name -> image; each file written once
@@ -324,7 +327,7 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
         selection=('per class, candidates ordered by sha256("<purpose>:'
                    '<seed>:<source label>:<source index>"), first N taken; '
                    'purpose "shots" uses `seed`, "unlabeled", "test" and '
-                   '"val" (which skips the shots) use `fixed_seed`'),
+                   '"val" (which skips the shots and the pool) use `fixed_seed`'),
         tool='tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
     )
     write_text(osp.join(out, 'meta.json'),
@@ -355,7 +358,8 @@ def main(argv=None) -> None:
                         '(fixed seed)')
     parser.add_argument('--val-per-class', type=int, default=0,
                         help='training-split images per class (not shots) '
-                        'in anno/val.txt, a validation split; 0 writes none')
+                        'in anno/val.txt, a validation split (never in the '
+                        'pool); 0 writes none')
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
