@@ -45,3 +45,20 @@ def table(tasks: Dict[str, Dict], baseline: str = 'stock') -> str:
     verdicts += [f'* {task}: {t["recommendation"]["text"]}'
                  for task, t in tasks.items() if 'recommendation' in t]
     return '\n'.join(lines + verdicts)
+
+
+def pooled_pairs(tasks: Dict[str, Dict],
+                 pairs: Sequence[Sequence[str]]) -> str:
+    """For each (a, b): the paired difference a - b over every unit of every
+    task that ran both (the test of one default against another)."""
+    lines = ['| a − b, every unit of every task | mean ± sd (95 % CI) | n | '
+             'tasks |', '|---|---|---|---|']
+    for a, b in pairs:
+        ran = [t for t in tasks.values()
+               if a in t['scores'] and b in t['scores']]
+        if not ran:
+            continue
+        diff = stats.paired([v for t in ran for v in t['scores'][a]],
+                            [v for t in ran for v in t['scores'][b]])
+        lines.append(f'| {a} − {b} | {diff} | {diff.n} | {len(ran)} |')
+    return '\n'.join(lines)

@@ -77,3 +77,7 @@ def test_across_tasks_sorts_by_the_worst_task(tmp_path):
                         '(n = 2) | +1.00 | +1.25 |')
     assert lines[3].startswith('| ssdp | +9.00') and lines[3].endswith(
         '| -2.00 | +3.50 |')
+    pooled = across.pooled_pairs(across.load(paths), [('ssdp', 'full')])
+    # ssdp - full over the 4 units: 9, 7, -3, -4.
+    assert pooled.splitlines()[2] == (
+        '| ssdp − full | +2.25 ± 6.70 (95 % CI -8.41..+12.91) | 4 | 2 |')

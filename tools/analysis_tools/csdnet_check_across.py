@@ -2,7 +2,7 @@
 tasks), from their ``check.json`` archives.
 
     python tools/analysis_tools/csdnet_check_across.py \
-        docs/results/csdnet_check/*.json
+        docs/results/csdnet_check/*.json [--pairs full_neck10x:full ...]
 """
 import argparse
 
@@ -13,8 +13,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('archives', nargs='+', help='check.json files')
     parser.add_argument('--baseline', default='stock')
+    parser.add_argument('--pairs', nargs='*', default=[], metavar='A:B',
+                        help='also the pooled paired difference A - B')
     args = parser.parse_args(argv)
-    print(across.table(across.load(args.archives), args.baseline))
+    tasks = across.load(args.archives)
+    print(across.table(tasks, args.baseline))
+    if args.pairs:
+        print('\n' + across.pooled_pairs(
+            tasks, [pair.split(':', 1) for pair in args.pairs]))
     return 0
 
 
