@@ -157,6 +157,9 @@ class Check:
             self.cfg.merge_from_dict(plan.cfg_options)
         if plan.epochs:
             set_epochs(self.cfg, plan.epochs)
+        if self.cfg.get('custom_imports'):  # the user's own components
+            from mmengine.utils import import_modules_from_strings
+            import_modules_from_strings(**self.cfg.custom_imports)
         self.units = [(k, s) for s in plan.seeds for k in range(plan.folds)]
         self._child: Optional[subprocess.Popen] = None
 
