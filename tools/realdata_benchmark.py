@@ -36,7 +36,9 @@ ImageNet backbones (EfficientNet-Lite0, MobileNetV2) and two tasks (the 8
 classes at 10 shots, and the 4 upper-body classes T-shirt / Pullover / Coat /
 Shirt at 5 shots) it trains the stock classifier, SSDP re-weighting only,
 + the SSDP view, + SSDT, + DDL (without SSDT) and SSDP + DDL + SSDT, each
-with the CSDNet config's defaults and the given seeds. Every run reports
+with the CSDNet config's defaults and the given seeds, and two controls: the
+stock classifier at twice the epochs, and with a random crop-and-zoom second
+view of SSDP's box size. Every run reports
 top-1 on a validation split carved from the Fashion-MNIST training images
 (``--val-per-class``, never shots; options are chosen on it) and on the
 test images (reported). ``--suite csdnet-stability`` trains the stock
@@ -403,6 +405,10 @@ TASKS = {
 NO_VIEW = ('custom_hooks.0.start=1000000000', )
 NO_DDL = ('model.queue_neck=None', 'model.qc_loss=None')
 NO_SSDT = ('model.ssdt_loss=None', )
+# configs/_base_/schedules/fmnist_sgd_coslr_30e.py at twice its 30 epochs.
+DOUBLE_SCHEDULE = tuple(f'{key}=60' for key in (
+    'train_cfg.max_epochs', 'train_cfg.val_interval',
+    'param_scheduler.0.T_max', 'param_scheduler.0.end'))
 # (run, row label, CSDNet config?, options)
 ABLATION = (
     ('stock', 'stock ImageClassifier', False, ()),
@@ -411,6 +417,12 @@ ABLATION = (
     ('view_ssdt', 'SSDP + SSDT', True, NO_DDL),
     ('view_ddl', 'SSDP + DDL', True, NO_SSDT),
     ('full', 'SSDP + DDL + SSDT', True, ()),
+    # Controls: as many image passes as two views, and a second view that
+    # is a random crop-and-zoom of SSDP's box size (no learned region).
+    ('stock_2x', 'control: stock, 2x epochs', False, DOUBLE_SCHEDULE),
+    ('random_view', 'control: stock + random crop-and-zoom view', True,
+     NO_DDL + NO_SSDT + ('model.neck.reweight=none',
+                         'model.neck.box_placement=random')),
 )
 STABILITY_LRS = (0.003, 0.01, 0.03)
 NECK_LR_MULTS = (1, 10)

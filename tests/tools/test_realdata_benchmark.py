@@ -537,3 +537,24 @@ def test_stability_collapse_row_does_not_follow_the_loop_order(monkeypatch):
     assert options[:2] == (
         'optim_wrapper.optimizer.lr=0.03',
         'optim_wrapper.paramwise_cfg.custom_keys.neck.lr_mult=10')
+
+
+def test_ablation_controls_double_the_schedule_or_randomise_the_view():
+    from mmengine.config import Config
+
+    import realdata_benchmark as tool
+    rows = {name: (csdnet, options)
+            for name, _, csdnet, options in ABLATION}
+    stock, csdnet, _ = tool.BACKBONES['mobilenet-v2']
+    cfg = Config.fromfile(osp.join(tool.CONFIGS, stock))
+    # Every key doubles a value the schedule sets to 30.
+    for option in rows['stock_2x'][1]:
+        key, value = option.split('=')
+        node = cfg
+        for part in key.split('.'):
+            node = node[int(part)] if part.isdigit() else node[part]
+        assert (node, int(value)) == (30, 60), key
+    is_csdnet, options = rows['random_view']
+    assert is_csdnet and 'model.neck.reweight=none' in options
+    assert 'model.neck.box_placement=random' in options
+    assert set(tool.NO_DDL + tool.NO_SSDT) <= set(options)
