@@ -1,6 +1,7 @@
 """Reprint archived ``tools/benchmark.py --out`` results.
 
-    python tools/analysis_tools/show_benchmark.py docs/results/cpu_allocator/*.json
+    python tools/analysis_tools/show_benchmark.py \
+        docs/results/cpu_allocator/*.json
 
 Each file's table as the benchmark printed it, with the machine setup and
 the CPU allocator that was in effect.
