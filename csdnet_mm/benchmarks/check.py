@@ -6,6 +6,7 @@ The test split is never read: the check builds only the config's training
 dataset and validates on the folds it carves from it.
 """
 import copy
+import functools
 import json
 import os
 import os.path as osp
@@ -163,10 +164,18 @@ class Check:
         self.units = [(k, s) for s in plan.seeds for k in range(plan.folds)]
         self._child: Optional[subprocess.Popen] = None
 
+    @functools.cached_property
+    def samples(self) -> List[Sample]:
+        return training_samples(self.cfg)
+
+    @functools.cached_property
+    def channels(self) -> int:
+        return feature_channels(self.cfg)
+
     # --- preparation ---------------------------------------------------
     def prepare(self) -> None:
         """Write the folds and every run's config (idempotent)."""
-        samples = training_samples(self.cfg)
+        samples = self.samples
         classes = (self.cfg.train_dataloader.dataset.get('metainfo') or
                    {}).get('classes')
         num_classes = max(label for _, label in samples) + 1
@@ -190,14 +199,14 @@ class Check:
         self.chance = 100.0 / len(classes)
 
     def parts(self, train_images: int) -> CSDNetParts:
-        return CSDNetParts(feature_channels(self.cfg), train_images,
+        return CSDNetParts(self.channels, train_images,
                            self.cfg.train_dataloader.batch_size)
 
     def write_recommended(self, name: str) -> str:
         """The config of row ``name`` on the whole training set (the
         user's data and schedule, not a fold's), to train once."""
         variant = next(v for v in self.plan.variants if v.name == name)
-        parts = (self.parts(len(training_samples(self.cfg)))
+        parts = (self.parts(len(self.samples))
                  if variant.ssdp else None)
         path = osp.join(self.plan.work_dir, f'recommended_{name}.py')
         os.makedirs(self.plan.work_dir, exist_ok=True)

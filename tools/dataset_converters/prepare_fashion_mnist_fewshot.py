@@ -327,7 +327,8 @@ def prepare(src: str, out: str, classes: Sequence[int], shots: int,
         selection=('per class, candidates ordered by sha256("<purpose>:'
                    '<seed>:<source label>:<source index>"), first N taken; '
                    'purpose "shots" uses `seed`, "unlabeled", "test" and '
-                   '"val" (which skips the shots and the pool) use `fixed_seed`'),
+                   '"val" (which skips the shots and the pool) use '
+                   '`fixed_seed`'),
         tool='tools/dataset_converters/prepare_fashion_mnist_fewshot.py',
     )
     write_text(osp.join(out, 'meta.json'),
