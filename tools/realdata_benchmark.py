@@ -456,6 +456,17 @@ def stability_runs():
 SUITES = {'csdnet-ablation': ABLATION, 'csdnet-stability': None}
 
 
+def suite_runs(suite: str, names: Optional[List[str]] = None):
+    """The rows of a CSDNet suite, only ``names`` (in the suite's order)
+    when given."""
+    runs = SUITES[suite] or stability_runs()
+    unknown = set(names or ()) - {r[0] for r in runs}
+    if unknown:
+        raise ValueError(f'--runs {sorted(unknown)}: not rows of {suite} '
+                         f'(its rows: {[r[0] for r in runs]})')
+    return tuple(r for r in runs if not names or r[0] in names)
+
+
 class CSDNetSuite(Benchmark):
     """The runs of one suite for one backbone, task and seed."""
 
@@ -518,7 +529,7 @@ class CSDNetSuite(Benchmark):
     def run(self) -> Dict[str, Dict[str, float]]:
         self.prepare_data()
         stock, csdnet, _ = BACKBONES[self.backbone]
-        runs = SUITES[self.args.suite] or stability_runs()
+        runs = suite_runs(self.args.suite, self.args.runs)
         results = {}
         for name, _, is_csdnet, options in runs:
             results[name] = self.evaluate(name, csdnet if is_csdnet
@@ -542,7 +553,9 @@ def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
     the seeds with each seed's value; the ablation also gives each row's
     paired difference to the stock classifier."""
     units = sorted({(b, t) for b, t, _ in per_unit})
-    runs = SUITES[suite] or stability_runs()
+    # The rows every unit has (``--runs`` may have narrowed a call).
+    runs = tuple(r for r in suite_runs(suite)
+                 if all(r[0] in u for u in per_unit.values()))
     lines = []
     for backbone, task in units:
         seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
@@ -951,6 +964,9 @@ def parse_args(argv: Optional[List[str]] = None):
                         default=[r[0] for r in SSL_RUNS],
                         choices=[r[0] for r in SSL_RUNS],
                         help='rows of the ssl suite to run')
+    parser.add_argument('--runs', nargs='+', default=None,
+                        help='rows of a CSDNet suite to run (default: all; '
+                        'e.g. stock view stock_2x random_view)')
     parser.add_argument('--threads', type=int, default=None,
                         help='OMP_NUM_THREADS of every run')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -970,6 +986,14 @@ def parse_args(argv: Optional[List[str]] = None):
         if getattr(args, option) and args.suite != 'ssl':
             parser.error(f'--{option} is the ssl suite\'s; use it with '
                          '--suite ssl')
+    if args.runs is not None:
+        if args.suite not in SUITES:
+            parser.error('--runs is for the CSDNet suites; the ssl suite '
+                         'has --ssl-runs')
+        try:
+            suite_runs(args.suite, args.runs)
+        except ValueError as e:
+            parser.error(str(e))
     counts = SSL_COUNTS if args.suite == 'ssl' else MAIN_COUNTS
     for key, value in counts.items():
         if getattr(args, key) is None:
