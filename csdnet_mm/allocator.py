@@ -26,7 +26,7 @@ import ctypes.util
 import os
 import os.path as osp
 import sys
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 MODE_ENV = 'CSDNET_MM_ALLOCATOR'
 MODES = ('auto', 'glibc', 'off')
@@ -51,19 +51,21 @@ GLIBC_SETTINGS = ((_M_TRIM_THRESHOLD, 4 << 30), (_M_TOP_PAD, 256 << 20),
                   (_M_MMAP_MAX, 0))
 
 
-def _preloaded() -> Optional[str]:
-    for path in os.environ.get('LD_PRELOAD', '').replace(':', ' ').split():
+def _preloaded(env: Optional[Dict[str, str]] = None) -> Optional[str]:
+    env = os.environ if env is None else env
+    for path in env.get('LD_PRELOAD', '').replace(':', ' ').split():
         if any(name in osp.basename(path) for name in _MALLOC_NAMES):
             return path
     return None
 
 
-def find_library(candidates: Optional[Sequence[str]] = None
-                 ) -> Optional[str]:
+def find_library(candidates: Optional[Sequence[str]] = None,
+                 env: Optional[Dict[str, str]] = None) -> Optional[str]:
     """The first installed caching allocator of ``candidates`` (default:
-    ``$CSDNET_MM_ALLOCATOR_LIBS`` or the usual Debian / Red Hat paths)."""
+    ``$CSDNET_MM_ALLOCATOR_LIBS`` of ``env`` or the usual Debian / Red Hat
+    paths)."""
     if candidates is None:
-        listed = os.environ.get(LIBRARIES_ENV)
+        listed = (os.environ if env is None else env).get(LIBRARIES_ENV)
         candidates = (DEFAULT_LIBRARIES if listed is None else
                       [p for p in listed.split(':') if p])
     return next((p for p in candidates if osp.isfile(p)), None)
@@ -78,6 +80,23 @@ def tune_glibc() -> bool:
     except (OSError, AttributeError):
         return False
     return all(mallopt(param, value) == 1 for param, value in GLIBC_SETTINGS)
+
+
+def planned(env: Optional[Dict[str, str]] = None) -> str:
+    """What :func:`setup_cpu_allocator` will put in effect in a tool started
+    with environment ``env`` (default: this process's), e.g. for the
+    record of a benchmark run."""
+    env = os.environ if env is None else env
+    mode = env.get(MODE_ENV, 'auto').strip().lower() or 'auto'
+    if mode == 'off':
+        return 'unchanged (CSDNET_MM_ALLOCATOR=off)'
+    preloaded = _preloaded(env)
+    if preloaded:
+        return f'{preloaded} (preloaded)'
+    library = find_library(env=env) if mode == 'auto' else None
+    if library and not osp.exists('/dev/nvidiactl'):
+        return f'{library} (preloaded by csdnet_mm)'
+    return 'glibc malloc, thresholds raised with mallopt'
 
 
 def setup_cpu_allocator(mode: Optional[str] = None) -> str:

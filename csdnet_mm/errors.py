@@ -1,4 +1,10 @@
-"""The error the plugin raises for bad user input (data, config options)."""
+"""The errors the plugin raises for bad input and failed runs, and the exit
+status its tools give each (what scripts driving the tools test for)."""
+
+# Exit statuses of the plugin's tools (tool_utils.report_user_errors).
+USER_INPUT_EXIT_STATUS = 2
+NON_FINITE_EXIT_STATUS = 3
+COLLAPSE_EXIT_STATUS = 4
 
 
 class UserInputError(ValueError):

@@ -20,7 +20,9 @@ from typing import Callable
 import torch
 from mmengine.config import ConfigDict
 
-from .errors import NonFiniteLossError, TrainingCollapseError, UserInputError
+from .errors import (COLLAPSE_EXIT_STATUS, NON_FINITE_EXIT_STATUS,
+                     USER_INPUT_EXIT_STATUS, NonFiniteLossError,
+                     TrainingCollapseError, UserInputError)
 
 
 def set_work_dir(cfg, work_dir, config_path: str) -> None:
@@ -179,13 +181,13 @@ def report_user_errors(main: Callable) -> Callable:
             return main(*args, **kwargs)
         except UserInputError as e:
             print(f'error: {_without_worker_traceback(e)}', file=sys.stderr)
-            sys.exit(2)
+            sys.exit(USER_INPUT_EXIT_STATUS)
         except NonFiniteLossError as e:
             print(f'error: {e}', file=sys.stderr)
-            sys.exit(3)
+            sys.exit(NON_FINITE_EXIT_STATUS)
         except TrainingCollapseError as e:
             print(f'error: {e}', file=sys.stderr)
-            sys.exit(4)
+            sys.exit(COLLAPSE_EXIT_STATUS)
 
     return wrapper
 
@@ -200,13 +202,16 @@ def final_metrics(runner) -> dict:
     }
 
 
+# What tools/train.py (last validation) and tools/test.py write in the work
+# dir: scripts read these, not the logs.
 FINAL_METRICS_FILE = 'final_val_metrics.json'
+TEST_METRICS_FILE = 'test_metrics.json'
 
 
-def write_final_metrics(work_dir: str, metrics: dict) -> str:
-    """Write the last validation metrics as JSON in the work dir (what
-    scripts read instead of the log); return the file's path."""
-    path = osp.join(work_dir, FINAL_METRICS_FILE)
+def write_final_metrics(work_dir: str, metrics: dict,
+                        name: str = FINAL_METRICS_FILE) -> str:
+    """Write metrics as JSON in the work dir; return the file's path."""
+    path = osp.join(work_dir, name)
     with open(path, 'w') as f:
         json.dump({k: float(v) for k, v in sorted(metrics.items())}, f,
                   indent=1)

@@ -1,8 +1,8 @@
 import gzip
 import os
 import os.path as osp
-import struct
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile

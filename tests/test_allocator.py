@@ -5,6 +5,8 @@ import pytest
 
 from conftest import PYTHON, run_tool
 
+pytestmark = pytest.mark.slow
+
 SNIPPET = textwrap.dedent("""
     import os, sys
     from csdnet_mm.allocator import setup_cpu_allocator
@@ -72,14 +74,8 @@ def test_importing_the_plugin_chooses_no_allocator():
 
 
 def _losses(work_dir):
-    import glob
-    import json
-    (path, ) = glob.glob(os.path.join(work_dir, '*', 'vis_data',
-                                      'scalars.json'))
-    with open(path) as f:
-        rows = [json.loads(line) for line in f]
-    return [{k: v for k, v in row.items() if k.startswith('loss')}
-            for row in rows if 'loss' in row]
+    from csdnet_mm.benchmarks.scalars import logged_losses
+    return list(logged_losses(work_dir).values())
 
 
 def test_train_logs_the_same_losses_with_and_without_the_allocator(

@@ -2,19 +2,30 @@
 
 The "without" halves run in a fresh interpreter that does not import the
 plugin, so they show the problem the fix exists for on this stack. The
-import-time fixes (csdnet_mm.compat) are applied only where their trigger
-holds and not at all with CSDNET_MM_NO_STACK_FIXES=1; the tests at the end
-check both with a snapshot of everything a fix can change.
+import-time fixes (csdnet_mm.compat.FIXES) are applied only where their
+version gate and trigger hold, not at all with CSDNET_MM_NO_STACK_FIXES=1
+and not the ones CSDNET_MM_DISABLE_FIXES names; the tests at the end check
+that with a snapshot of everything a fix can change, for every fix of the
+registry.
 """
+import importlib.metadata
 import importlib.util
+import json
+import re
 import socket
+import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 import torch
+from packaging.specifiers import SpecifierSet
 
+from csdnet_mm import compat
 from conftest import PYTHON, run_tool
+
+FIX_NAMES = [fix.name for fix in compat.FIXES]
 
 
 def _python(code: str, cwd, env=None):
@@ -189,14 +200,40 @@ def test_allow_listed_getattr_is_restricted_to_history_buffer_methods():
             history_buffer_attribute(owner, name)
 
 
+def _fix(name):
+    fix, = [fix for fix in compat.FIXES if fix.name == name]
+    return fix
+
+
+def _fake_versions(monkeypatch, **versions):
+    """Make the version gates see ``versions`` (distribution: version, None
+    for not installed) instead of the installed ones."""
+    real = importlib.metadata.version
+
+    def version(distribution):
+        if distribution not in versions:
+            return real(distribution)
+        if versions[distribution] is None:
+            raise importlib.metadata.PackageNotFoundError(distribution)
+        return versions[distribution]
+
+    monkeypatch.setattr(importlib.metadata, 'version', version)
+
+
 def test_checkpoint_trigger_follows_torch_and_mmengine(monkeypatch):
-    from csdnet_mm import compat
-    assert compat.weights_only_rejects_mmengine_checkpoints()  # torch 2.14
+    fix = _fix('checkpoint_globals')
+    assert fix.triggered()  # torch 2.14, mmengine 0.10.7
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-    assert not compat.weights_only_rejects_mmengine_checkpoints()
+    assert not compat.torch_loads_weights_only()
     monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
     monkeypatch.setattr(torch, '__version__', '2.5.1')
-    assert not compat.weights_only_rejects_mmengine_checkpoints()
+    assert not fix.triggered()
+    monkeypatch.undo()
+    # mmengine 0.11.0rc2 and later pass weights_only=False themselves.
+    _fake_versions(monkeypatch, mmengine='0.11.0rc2')
+    assert compat.torch_loads_weights_only() and not fix.triggered()
+    _fake_versions(monkeypatch, mmengine='0.11.0rc0')
+    assert fix.triggered()
 
 
 # --- C/K: a distributed launch on a machine without CUDA ----------------
@@ -245,7 +282,7 @@ def test_cpu_dist_fixes_need_a_launch(tmp_path):
     """
     alone = _python(code, tmp_path)
     assert alone.returncode == 0, alone.stderr[-2000:]
-    assert "APPLIED []" in alone.stdout and 'WRAPPED False' in alone.stdout
+    assert 'APPLIED []' in alone.stdout and 'WRAPPED False' in alone.stdout
     launched = _python(code, tmp_path, _launch_env())
     assert launched.returncode == 0, launched.stderr[-2000:]
     assert "APPLIED ['cpu_ddp_device_ids', 'cpu_dist_init']" in \
@@ -319,9 +356,10 @@ def test_amp_check_stops_with_a_message_without_cuda():
 # --- G: numpy >= 2.4 and MMPretrain's retrieval metrics ------------------
 
 def test_retrieval_metrics_work_with_in1d_alias():
-    import csdnet_mm  # noqa: F401
     from mmpretrain.evaluation.metrics import (RetrievalAveragePrecision,
                                                RetrievalRecall)
+
+    import csdnet_mm  # noqa: F401
     pred = torch.tensor([[0.9, 0.1, 0.5], [0.2, 0.8, 0.3]])
     target = torch.tensor([[1, 0, 0], [0, 0, 1]])  # relevant items
     recall = RetrievalRecall.calculate(pred, target, topk=(1, 2))
@@ -337,8 +375,8 @@ def test_in1d_alias_matches_isin_and_leaves_numpy_alone():
     from csdnet_mm import compat
     a, b = np.array([[1, 5], [2, 9]]), np.array([5, 2])
     assert compat.in1d(a, b).tolist() == [False, True, True, False]
-    assert compat.in1d(a, b, invert=True).tolist() == [True, False, False,
-                                                        True]
+    assert compat.in1d(a, b, invert=True).tolist() == [
+        True, False, False, True]
     if compat.numpy_lacks_in1d():
         # Only the module that needs it sees an in1d; numpy is unchanged.
         assert retrieval.np.in1d is compat.in1d
@@ -465,8 +503,9 @@ ADJUST_BBOX = """
 
 
 def _adjust_bbox_needs_renderer():
-    from csdnet_mm import compat
     import matplotlib._tight_bbox as tight_bbox
+
+    from csdnet_mm import compat
     original = getattr(tight_bbox.adjust_bbox, '__wrapped__',
                        tight_bbox.adjust_bbox)
     import inspect
@@ -546,25 +585,22 @@ before = snapshot()
 import csdnet_mm
 from csdnet_mm import compat
 after = snapshot()
-print('CHANGED', json.dumps(sorted(k for k in before if before[k] != after[k])))
+print('CHANGED', json.dumps(sorted(k for k in before
+                                   if before[k] != after[k])))
 print('APPLIED', json.dumps(compat.applied()))
 """
 
-# A host where no upstream failure can happen: CUDA, a numpy that has
-# in1d, pkg_resources, an mmcv whose adjust_hue takes negative hues, a
-# matplotlib whose adjust_bbox defaults `renderer`, launched by torchrun.
+# A host where no upstream failure can happen: CUDA, a numpy 1 (it has
+# in1d, and np.uint8 wraps the negative hue shift of mmcv's adjust_hue),
+# pkg_resources, a matplotlib whose adjust_bbox defaults `renderer`,
+# launched by torchrun.
 NO_TRIGGER_HOST = """
 torch.cuda.is_available = lambda: True
+numpy.__version__ = '1.26.4'
 numpy.in1d = lambda ar1, ar2, **kwargs: numpy.isin(
     numpy.asarray(ar1).ravel(), ar2, **kwargs)
 if importlib.util.find_spec('pkg_resources') is None:
     sys.modules['pkg_resources'] = types.ModuleType('pkg_resources')
-
-def adjust_hue(img, hue_factor, backend=None):
-    return img.copy()
-
-for module in (mmcv, mmcv.image, mmcv.image.photometric):
-    module.adjust_hue = adjust_hue
 
 def adjust_bbox(fig, bbox_inches, renderer=None, fixed_dpi=None):
     pass
@@ -578,7 +614,6 @@ def _compare(tmp_path, setup='', env=None):
     assert result.returncode == 0, result.stderr[-3000:]
     lines = dict(line.split(' ', 1) for line in result.stdout.splitlines()
                  if line.startswith(('CHANGED ', 'APPLIED ')))
-    import json
     return json.loads(lines['CHANGED']), json.loads(lines['APPLIED'])
 
 
@@ -599,40 +634,170 @@ def test_cuda_host_with_current_torch_gets_only_the_allow_list(tmp_path):
     assert changed == ['safe_globals']
 
 
-def _triggers_here(tmp_path, setup, env):
-    """Each fix's trigger on this machine, read with the fixes off."""
-    result = _python(setup + """
+# pkg_resources blocked, launched by torchrun: on this CPU machine with
+# numpy 2.4, mmcv 2.x and matplotlib 3.11 every trigger holds.
+EVERY_TRIGGER = NO_PKG_RESOURCES + '\n'
+
+# The key of SNAPSHOT that each fix changes.
+WHAT_CHANGES = dict(
+    config_resolution='config_resolution', checkpoint_globals='safe_globals',
+    cpu_dist_init='init_dist', cpu_ddp_device_ids='ddp_init',
+    retrieval_in1d='retrieval_np', mmcv_adjust_hue='adjust_hue',
+    adjust_bbox_renderer='adjust_bbox')
+
+
+@pytest.fixture(scope='module')
+def triggers_here(tmp_path_factory):
+    """The fixes triggered on this machine under EVERY_TRIGGER, read with
+    the fixes off."""
+    result = _python(EVERY_TRIGGER + """
 import json
 from csdnet_mm import compat
-print('TRIGGERS', json.dumps([name for name, trigger in compat.FIXES.items()
-                              if trigger()]))
-""", tmp_path, dict(env, CSDNET_MM_NO_STACK_FIXES='1'))
+print('TRIGGERS', json.dumps([fix.name for fix in compat.FIXES
+                              if fix.triggered()]))
+""", tmp_path_factory.mktemp('triggers'),
+                     _launch_env(CSDNET_MM_NO_STACK_FIXES='1'))
     assert result.returncode == 0, result.stderr[-3000:]
-    import json
     line, = [x for x in result.stdout.splitlines()
              if x.startswith('TRIGGERS ')]
     return json.loads(line.split(' ', 1)[1])
 
 
-def test_fixes_applied_exactly_where_their_trigger_holds(tmp_path):
-    # pkg_resources blocked, launched by torchrun: on this CPU machine with
-    # numpy 2.4, mmcv 2.x and matplotlib 3.11 every trigger holds.
-    setup = NO_PKG_RESOURCES + '\n'
-    triggers = _triggers_here(tmp_path, setup, _launch_env())
-    assert {'config_resolution', 'checkpoint_globals'} <= set(triggers)
-    changed, applied = _compare(tmp_path, setup, _launch_env())
-    assert applied == triggers
-    what_changes = dict(
-        config_resolution='config_resolution',
-        checkpoint_globals='safe_globals', cpu_dist_init='init_dist',
-        cpu_ddp_device_ids='ddp_init', retrieval_in1d='retrieval_np',
-        mmcv_adjust_hue='adjust_hue', adjust_bbox_renderer='adjust_bbox')
-    assert changed == sorted(what_changes[name] for name in applied)
+def test_fixes_applied_exactly_where_their_trigger_holds(tmp_path,
+                                                         triggers_here):
+    assert {'config_resolution', 'checkpoint_globals'} <= set(triggers_here)
+    changed, applied = _compare(tmp_path, EVERY_TRIGGER, _launch_env())
+    assert applied == triggers_here
+    assert changed == sorted(WHAT_CHANGES[name] for name in applied)
 
 
-def test_env_var_turns_every_fix_off(tmp_path):
-    setup = NO_PKG_RESOURCES + '\n'
+def test_env_var_turns_every_fix_off(tmp_path, triggers_here):
+    assert triggers_here  # there is work to skip
     env = _launch_env(CSDNET_MM_NO_STACK_FIXES='1')
-    assert _triggers_here(tmp_path, setup, env)  # there is work to skip
-    changed, applied = _compare(tmp_path, setup, env)
+    changed, applied = _compare(tmp_path, EVERY_TRIGGER, env)
     assert applied == [] and changed == []
+
+
+@pytest.mark.parametrize('name', FIX_NAMES)
+def test_env_var_turns_one_fix_off(tmp_path, triggers_here, name):
+    env = _launch_env(CSDNET_MM_DISABLE_FIXES=name)
+    changed, applied = _compare(tmp_path, EVERY_TRIGGER, env)
+    assert applied == [other for other in triggers_here if other != name]
+    assert changed == sorted(WHAT_CHANGES[other] for other in applied)
+
+
+def test_disabled_fixes_warns_about_unknown_names(monkeypatch):
+    monkeypatch.setenv(compat.DISABLE_ENV_VAR,
+                       ' retrieval_in1d, mmcv_adjust_hue no_such_fix')
+    known = ', '.join(FIX_NAMES)
+    with pytest.warns(UserWarning, match=re.escape(
+            f'no fix is called no_such_fix; the fixes are {known}')):
+        assert compat.disabled_fixes() == {'retrieval_in1d',
+                                           'mmcv_adjust_hue'}
+    monkeypatch.setenv(compat.DISABLE_ENV_VAR, 'retrieval_in1d,')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert compat.disabled_fixes() == {'retrieval_in1d'}
+    monkeypatch.delenv(compat.DISABLE_ENV_VAR)
+    assert compat.disabled_fixes() == set()
+
+
+# --- the registry: version gates, pure triggers, the docs table -----------
+
+def test_registry_entries_are_complete():
+    assert len(set(FIX_NAMES)) == len(FIX_NAMES)
+    assert set(FIX_NAMES) == set(WHAT_CHANGES)
+    with open(compat.DOCS_PAGE, encoding='utf-8') as f:
+        headings = re.findall(r'^#+ (.+)$', f.read(), re.MULTILINE)
+    # GitHub's anchors: lower case, punctuation dropped, spaces to '-'.
+    anchors = {re.sub(r'[^\w\- ]', '', h.lower()).replace(' ', '-')
+               for h in headings}
+    for fix in compat.FIXES:
+        SpecifierSet(fix.affected)  # raises where it is no PEP 440 range
+        assert compat.installed_version(fix.package) is not None, fix.name
+        assert fix.section in anchors, fix.name
+        assert fix.upstream and fix.changes, fix.name
+        assert fix.trigger.__doc__.startswith('Trigger: '), fix.name
+
+
+def test_version_gates_read_the_installed_release(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'pkg_resources', None)  # setuptools 82
+    resolution, hue = _fix('config_resolution'), _fix('mmcv_adjust_hue')
+    assert resolution.triggered() and hue.triggered()  # numpy 2, mmcv 2.x
+    _fake_versions(monkeypatch, mmengine='0.11.0', mmcv='2.4.0',
+                   **{'mmcv-lite': None})
+    assert resolution.trigger() and not resolution.triggered()
+    assert hue.trigger() and not hue.triggered()
+    _fake_versions(monkeypatch, mmcv=None, **{'mmcv-lite': None})
+    assert compat.installed_version('mmcv') is None
+    assert not hue.triggered()
+    monkeypatch.setattr(np, '__version__', '1.26.4')
+    assert not compat.numpy_rejects_negative_uint8()
+    assert not compat.installed_in('numpy', '>=2.4')
+
+
+# Loads compat.py alone (not the csdnet_mm package, which imports
+# MMPretrain), then calls each fix's gate and trigger twice and lists what
+# each call imported.
+TRIGGERS_ALONE = """
+import importlib.util, json, os.path as osp, sys
+origin = importlib.util.find_spec('csdnet_mm').origin
+spec = importlib.util.spec_from_file_location(
+    'compat_alone', osp.join(osp.dirname(origin), 'compat.py'))
+compat = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = compat
+spec.loader.exec_module(compat)
+report = dict(_load=dict(imported=sorted(sys.modules)))
+for fix in compat.FIXES:
+    before = set(sys.modules)
+    answers = [fix.triggered(), fix.trigger(), fix.triggered(), fix.trigger()]
+    report[fix.name] = dict(answers=answers,
+                            imported=sorted(set(sys.modules) - before))
+print('REPORT', json.dumps(report))
+"""
+
+# What a trigger must not import: the stack it checks, and cv2.
+NOT_IN_A_TRIGGER = ('cv2', 'mmcv', 'mmengine', 'mmpretrain')
+
+
+@pytest.fixture(scope='module')
+def triggers_alone(tmp_path_factory):
+    result = _python(TRIGGERS_ALONE, tmp_path_factory.mktemp('alone'),
+                     _launch_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    line, = [x for x in result.stdout.splitlines()
+             if x.startswith('REPORT ')]
+    return json.loads(line.split(' ', 1)[1])
+
+
+def _stack_modules(modules):
+    return [m for m in modules if m.split('.')[0] in NOT_IN_A_TRIGGER]
+
+
+def test_loading_compat_imports_none_of_the_stack(triggers_alone):
+    assert _stack_modules(triggers_alone['_load']['imported']) == []
+
+
+@pytest.mark.parametrize('name', FIX_NAMES)
+def test_trigger_is_a_pure_check(triggers_alone, name):
+    answers = triggers_alone[name]['answers']
+    assert answers[:2] == answers[2:], answers
+    assert _stack_modules(triggers_alone[name]['imported']) == []
+
+
+def test_docs_table_is_rendered_from_the_registry():
+    with open(compat.DOCS_PAGE, encoding='utf-8') as f:
+        text = f.read()
+    assert text.count(compat.TABLE_START) == 1
+    assert text.count(compat.TABLE_END) == 1
+    table = compat.fixes_table()
+    for fix in compat.FIXES:
+        assert f'| `{fix.name}` ' in table and fix.upstream in table
+    assert compat.replace_fixes_table(text) == text, (
+        'docs/stack-fixes.md: the fixes table differs from compat.FIXES; '
+        'run python -c "from csdnet_mm import compat; '
+        'compat.write_fixes_table()"')
+    # ... and a table that drifted from the registry is told apart.
+    drifted = text.replace('| `retrieval_in1d` ', '| `in1d` ')
+    assert drifted != text
+    assert compat.replace_fixes_table(drifted) != drifted

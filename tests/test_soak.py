@@ -12,6 +12,9 @@ from mmengine.runner import Runner
 
 from conftest import REPO_ROOT
 
+# The two soaks took 5.5 and 10.5 min with other jobs on both cores.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
 DATA = osp.join(REPO_ROOT, 'tests', 'data')
 # 150 iterations (growth measured over the last 100) keep the suite well
 # under CI's limit: the two soaks were 28 of 75 minutes at 300.

@@ -25,21 +25,18 @@ TOP operators with the largest B - A difference (where B's extra cost is).
 import argparse
 import json
 import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# First, before mmengine and before any config is parsed: importing
+# csdnet_mm applies the stack fixes (csdnet_mm/compat.py), some of
+# which patch mmengine. `isort: skip` keeps it above mmengine.
+from csdnet_mm import compat  # noqa: F401  # isort: skip
+import torch
+from mmengine.config import DictAction
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.analysis import (  # noqa: E402
-    ModelUnderTest, compare, format_profile, format_table, profile_ops,
-    torch_threads)
-from csdnet_mm.tool_utils import (  # noqa: E402
-    quiet_known_warnings, report_user_errors)
-from mmengine.config import DictAction  # noqa: E402
-import torch  # noqa: E402
-
-from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
+from csdnet_mm.allocator import setup_cpu_allocator
+from csdnet_mm.analysis import (ModelUnderTest, compare, format_profile,
+                                format_table, profile_ops, torch_threads)
+from csdnet_mm.tool_utils import quiet_known_warnings, report_user_errors
 
 # What main() found in effect (set when run as a script).
 ALLOCATOR = 'not set up (benchmark.main called in-process)'

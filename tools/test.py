@@ -5,22 +5,23 @@ torch's weights-only loading left on (see ``csdnet_mm/compat.py``).
 """
 import argparse
 import os
-import os.path as osp
-import sys
 from copy import deepcopy
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# First, before mmengine and before any config is parsed: importing
+# csdnet_mm applies the stack fixes (csdnet_mm/compat.py), some of
+# which patch mmengine. `isort: skip` keeps it above mmengine.
+from csdnet_mm import compat  # noqa: F401  # isort: skip
+import mmengine
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
-from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
-from csdnet_mm.tool_utils import (  # noqa: E402
-    apply_dataloader_defaults, finalize_distributed, finish_cfg,
-    quiet_known_warnings, report_user_errors, set_work_dir)
-import mmengine  # noqa: E402
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
-from mmengine.evaluator import DumpResults  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from csdnet_mm.allocator import setup_cpu_allocator
+from csdnet_mm.tool_utils import (TEST_METRICS_FILE, apply_dataloader_defaults,
+                                  finalize_distributed, finish_cfg,
+                                  quiet_known_warnings, report_user_errors,
+                                  set_work_dir, write_final_metrics)
 
 
 def parse_args():
@@ -162,6 +163,8 @@ def main():
 
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
+    if metrics and runner.rank == 0:
+        write_final_metrics(cfg.work_dir, metrics, TEST_METRICS_FILE)
     finalize_distributed()
 
 

@@ -5,20 +5,21 @@ a distributed launch uses gloo and CPU DDP wrapping automatically.
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# First, before mmengine and before any config is parsed: importing
+# csdnet_mm applies the stack fixes (csdnet_mm/compat.py), some of
+# which patch mmengine. `isort: skip` keeps it above mmengine.
+from csdnet_mm import compat  # noqa: F401  # isort: skip
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before any config parse)
-from csdnet_mm.allocator import setup_cpu_allocator  # noqa: E402
-from csdnet_mm.tool_utils import (  # noqa: E402
-    add_reliability_hooks, apply_dataloader_defaults, final_metrics,
-    finalize_distributed, finish_cfg, quiet_known_warnings, report_user_errors,
-    set_work_dir, write_final_metrics)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from csdnet_mm.allocator import setup_cpu_allocator
+from csdnet_mm.tool_utils import (add_reliability_hooks,
+                                  apply_dataloader_defaults, final_metrics,
+                                  finalize_distributed, finish_cfg,
+                                  quiet_known_warnings, report_user_errors,
+                                  set_work_dir, write_final_metrics)
 
 
 def parse_args():

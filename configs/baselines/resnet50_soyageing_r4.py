@@ -1,10 +1,11 @@
-# Stock MMPretrain ImageClassifier baseline on SoyAgeing stage R4: ResNet-50, ImageNet-1k
-# initialisation by URL, the UFG reference protocol.
-_base_ = [
-    '../_base_/models/resnet50.py',
-    '../_base_/datasets/soyageing_r4_bs16_384.py',
-    '../_base_/schedules/ufg_sgd_160e.py',
-    '../_base_/default_runtime.py',
-]
+# Stock MMPretrain ImageClassifier baseline on SoyAgeing stage R4: the R1
+# baseline (resnet50_soyageing_r1.py: ResNet-50, ImageNet-1k initialisation
+# by URL, the UFG reference protocol) on stage R4's images.
+_base_ = './resnet50_soyageing_r1.py'
 
-model = dict(head=dict(num_classes=198))
+data_root = 'data/UFG/SoyAgeing/R4'
+train_dataloader = dict(
+    dataset=dict(data_root=data_root, subset='SoyAgeing-R4'))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, subset='SoyAgeing-R4'))
+test_dataloader = val_dataloader

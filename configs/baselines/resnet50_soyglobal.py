@@ -1,5 +1,5 @@
-# Stock MMPretrain ImageClassifier baseline on SoyGlobal: ResNet-50, ImageNet-1k
-# initialisation by URL, the UFG reference protocol.
+# Stock MMPretrain ImageClassifier baseline on SoyGlobal: ResNet-50,
+# ImageNet-1k initialisation by URL, the UFG reference protocol.
 _base_ = [
     '../_base_/models/resnet50.py',
     '../_base_/datasets/soyglobal_bs16_384.py',

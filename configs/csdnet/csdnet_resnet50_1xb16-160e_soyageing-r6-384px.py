@@ -1,15 +1,11 @@
-# CSDNet on SoyAgeing stage R6: configs/baselines/resnet50_soyageing_r6.py
-# (UFG protocol) plus SSDP, DDL and SSDT.
-_base_ = [
-    '../_base_/models/csdnet_r50.py',
-    '../_base_/datasets/soyageing_r6_bs16_384.py',
-    '../_base_/schedules/ufg_sgd_160e.py',
-    '../_base_/default_runtime.py',
-]
+# CSDNet on SoyAgeing stage R6: the R1 config
+# (csdnet_resnet50_1xb16-160e_soyageing-r1-384px.py) on stage R6's images,
+# as configs/baselines/resnet50_soyageing_r6.py is the R1 baseline on them.
+_base_ = './csdnet_resnet50_1xb16-160e_soyageing-r1-384px.py'
 
-model = dict(head=dict(num_classes=198))
-# The protocol's 10x learning rate for new layers covers the SSDP kernel and
-# the DDL projection too (both live in `*neck*` modules).
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'neck': dict(lr_mult=10.)}))
-custom_hooks = [dict(type='SSDPHook')]
+data_root = 'data/UFG/SoyAgeing/R6'
+train_dataloader = dict(
+    dataset=dict(data_root=data_root, subset='SoyAgeing-R6'))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, subset='SoyAgeing-R6'))
+test_dataloader = val_dataloader

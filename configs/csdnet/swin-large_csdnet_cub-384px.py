@@ -1,7 +1,7 @@
-# Mixing CSDNet into a stock MMPretrain config of another backbone: MMPretrain's
-# Swin-L on CUB-200-2011 (384 px, ImageNet-21k weights by URL), unchanged but
-# for the method. Swin-L's last stage is a 1536-channel feature map (12x12 at
-# 384 px), which is all SSDP needs.
+# Mixing CSDNet into a stock MMPretrain config of another backbone:
+# MMPretrain's Swin-L on CUB-200-2011 (384 px, ImageNet-21k weights by URL),
+# unchanged but for the method. Swin-L's last stage is a 1536-channel feature
+# map (12x12 at 384 px), which is all SSDP needs.
 _base_ = 'mmpretrain::swin_transformer/swin-large_8xb8_cub-384px.py'
 
 custom_imports = dict(imports=['csdnet_mm'], allow_failed_imports=False)

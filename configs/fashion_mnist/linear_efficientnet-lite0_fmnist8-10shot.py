@@ -5,7 +5,8 @@
 # 10 labelled images per class, and tested on the 200 per class. The
 # encoder defaults to the ImageNet weights (the "no SSL" reference);
 # evaluate an SSL encoder with
-#   python tools/train.py configs/fashion_mnist/linear_efficientnet-lite0_fmnist8-10shot.py \
+#   python tools/train.py \
+#       configs/fashion_mnist/linear_efficientnet-lite0_fmnist8-10shot.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
 # Features are standardised by a BN without affine parameters (MAE's linear
 # probing), as in the demo's linear configs, so one recipe fits every

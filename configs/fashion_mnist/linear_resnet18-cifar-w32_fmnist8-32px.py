@@ -4,7 +4,8 @@
 # labelled images per class (the _50pct / _20pct configs keep 50 / 20 % of
 # them) and is validated on the val split, tested on the test split. The
 # encoder comes from an SSL checkpoint:
-#   python tools/train.py configs/fashion_mnist/linear_resnet18-cifar-w32_fmnist8-32px.py \
+#   python tools/train.py \
+#       configs/fashion_mnist/linear_resnet18-cifar-w32_fmnist8-32px.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=SSL_CKPT
 # The recipe of the other linear configs (SGD lr 0.1, wd 0, steps at 60 %
 # and 80 % of 30 epochs).

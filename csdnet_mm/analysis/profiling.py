@@ -3,14 +3,11 @@ side, and the CPU allocator's peak during one call."""
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Callable, Dict
+from typing import Callable, Dict
 
 import torch
 
-from .step_timing import synchronize
-
-if TYPE_CHECKING:
-    from .model_under_test import ModelUnderTest
+from .step_timing import MeasuredModel, synchronize
 
 
 @contextlib.contextmanager
@@ -69,7 +66,7 @@ def _self_times(fn: Callable, device: torch.device) -> Dict[str, float]:
     }
 
 
-def profile_ops(a: 'ModelUnderTest', b: 'ModelUnderTest',
+def profile_ops(a: MeasuredModel, b: MeasuredModel,
                 top: int) -> dict:
     """Per-operator self time of one training step and one inference pass
     of each model (after warm-up): totals, and the ``top`` operators with

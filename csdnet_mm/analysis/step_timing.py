@@ -7,7 +7,7 @@ also taken per repetition to give its spread.
 import contextlib
 import statistics
 import time
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from typing import Callable, Optional, Protocol, Sequence
 
 import torch
 
@@ -16,8 +16,24 @@ try:
 except ImportError:  # not on Windows
     resource = None
 
-if TYPE_CHECKING:
-    from .model_under_test import ModelUnderTest
+
+class MeasuredModel(Protocol):
+    """What the measurements need of a model (``ModelUnderTest`` is one)."""
+    config: str
+    device: torch.device
+    state_update_seconds: float
+
+    def train_step(self) -> None:
+        ...
+
+    def inference(self) -> None:
+        ...
+
+    def peak_train_bytes(self) -> Optional[int]:
+        ...
+
+    def complexity(self) -> dict:
+        ...
 
 
 def synchronize(device: torch.device) -> None:
@@ -49,13 +65,13 @@ def _summary(values: Sequence[float]) -> dict:
     return dict(
         median=statistics.median(values),
         mean=statistics.fmean(values),
-        std=statistics.pstdev(values) if len(values) > 1 else 0.0,
+        std=statistics.stdev(values) if len(values) > 1 else 0.0,
         min=min(values),
         max=max(values),
         n=len(values))
 
 
-def compare(a: 'ModelUnderTest', b: 'ModelUnderTest', warmup: int,
+def compare(a: MeasuredModel, b: MeasuredModel, warmup: int,
             repeats: int) -> dict:
     """Measure both models; returns a JSON-ready dict."""
     device = a.device

@@ -10,9 +10,6 @@ import functools
 import json
 import os
 import os.path as osp
-import platform
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,32 +17,20 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
-from ..errors import UserInputError
+from ..errors import COLLAPSE_EXIT_STATUS, UserInputError
 from ..tool_utils import FINAL_METRICS_FILE
 from . import stats
 from .folds import Sample, write_folds
+from .records import commit, machine
+from .runner import ChildProcesses, StepFailed, log_tail, plugin_file
 from .variants import (CSDNetParts, Variant, apply_variant, default_variants,
                        set_epochs)
 
 RESULT_FILE = 'check.json'
-# tools/train.py's exit status for a run CollapseHook stopped.
-COLLAPSE_EXIT_STATUS = 4
 
 
-class RunFailed(RuntimeError):
+class RunFailed(StepFailed):
     """A training run of the check exited with an error."""
-
-
-def train_script() -> str:
-    """The plugin's tools/train.py: the checkout's, or the copy an installed
-    package carries for ``mim``."""
-    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    for path in (osp.join(osp.dirname(package), 'tools', 'train.py'),
-                 osp.join(package, '.mim', 'tools', 'train.py')):
-        if osp.isfile(path):
-            return path
-    raise UserInputError('tools/train.py of csdnet_mm not found next to the '
-                         f'package ({package}); reinstall it with pip')
 
 
 def _innermost(dataset_cfg: ConfigDict) -> ConfigDict:
@@ -162,7 +147,7 @@ class Check:
             from mmengine.utils import import_modules_from_strings
             import_modules_from_strings(**self.cfg.custom_imports)
         self.units = [(k, s) for s in plan.seeds for k in range(plan.folds)]
-        self._child: Optional[subprocess.Popen] = None
+        self.children = ChildProcesses()
 
     @functools.cached_property
     def samples(self) -> List[Sample]:
@@ -229,7 +214,7 @@ class Check:
     def train(self, fold: int, seed: int, variant: str,
               dry_run: bool = False) -> Optional[Dict]:
         work_dir = self.run_dir(fold, seed, variant)
-        cmd = [sys.executable, train_script(),
+        cmd = [sys.executable, plugin_file('tools', 'train.py'),
                self.configs[(fold, variant)], '--work-dir', work_dir]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')
@@ -240,24 +225,18 @@ class Check:
         env = dict(os.environ)
         if self.plan.threads:
             env['OMP_NUM_THREADS'] = str(self.plan.threads)
-        os.makedirs(work_dir, exist_ok=True)
         log = osp.join(work_dir, 'train.log')
         started = time.time()
-        with open(log, 'a') as f:
-            self._child = subprocess.Popen(cmd, env=env, stdout=f,
-                                           stderr=subprocess.STDOUT)
-            returncode = self._child.wait()
-            self._child = None
+        returncode = self.children.run(cmd, log, env=env, append=True)
         record = dict(fold=fold, seed=seed, variant=variant,
                       seconds=round(time.time() - started, 1),
                       commit=commit())
         if returncode == COLLAPSE_EXIT_STATUS:
             record.update(collapsed=True, score=self.chance)
         elif returncode != 0:
-            with open(log) as f:
-                tail = ''.join(f.readlines()[-15:])
             raise RunFailed(f'fold {fold}, seed {seed}, {variant}: exit '
-                            f'status {returncode}; log {log}:\n{tail}')
+                            f'status {returncode}; log {log}:\n'
+                            f'{log_tail(log)}', returncode, log)
         else:
             with open(osp.join(work_dir, FINAL_METRICS_FILE)) as f:
                 metrics = json.load(f)
@@ -272,12 +251,6 @@ class Check:
             json.dump(record, f, indent=1)
         return record
 
-    def _stop(self, signum, frame):
-        if self._child is not None:
-            self._child.terminate()
-            self._child.wait()
-        raise SystemExit(128 + signum)
-
     def run(self, dry_run: bool = False) -> int:
         """Train every unfinished run, printing progress; 0 when all
         finished."""
@@ -290,9 +263,8 @@ class Check:
         print(f'{total} runs ({len(self.units)} fold x seed units x '
               f'{len(self.plan.variants)} variants), {done} finished; work '
               f'dir {self.plan.work_dir}', file=self.out, flush=True)
-        previous = signal.signal(signal.SIGTERM, self._stop)
         started = time.time()
-        try:
+        with self.children.stopped_by_sigterm():
             for i, (k, s, name) in enumerate(todo, 1):
                 record = self.train(k, s, name, dry_run)
                 if record is None:
@@ -306,8 +278,6 @@ class Check:
                       f'{_duration(eta)} | fold {k} seed {s} {name}: '
                       f'{self.plan.metric} {shown}', file=self.out,
                       flush=True)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
         return 0
 
     # --- summary -------------------------------------------------------
@@ -337,7 +307,7 @@ class Check:
                        units=found['units'], scores=scores,
                        collapsed={n: sum(r['collapsed'] for r in rows)
                                   for n, rows in found['variants'].items()},
-                       machine=machine())
+                       machine=machine(self.plan.threads))
         if found['units']:
             verdict = stats.recommend(
                 scores, baseline,
@@ -390,39 +360,6 @@ class Check:
         with open(osp.join(self.plan.work_dir, 'check.md'), 'w') as f:
             f.write(text + '\n')
         return text
-
-
-def commit() -> Optional[str]:
-    """The plugin checkout's commit, when it is a git checkout."""
-    here = osp.dirname(osp.abspath(__file__))
-    try:
-        out = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here,
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
-
-
-def machine() -> Dict:
-    """The machine and stack a result was measured on."""
-    import mmengine
-    import mmpretrain
-    import torch
-    info = dict(cpu=platform.processor() or platform.machine(),
-                cores=os.cpu_count(), torch=torch.__version__,
-                mmengine=mmengine.__version__,
-                mmpretrain=mmpretrain.__version__)
-    if torch.cuda.is_available():
-        info['gpu'] = torch.cuda.get_device_name(0)
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    info['cpu'] = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return info
 
 
 def _duration(seconds: float) -> str:

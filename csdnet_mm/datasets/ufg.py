@@ -7,8 +7,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from ..errors import UserInputError, check_choice
-from .image_checks import (check_crop_output, image_problem,
-                           last_fixed_crop)
+from .image_checks import check_crop_output, image_problem, last_fixed_crop
 
 # Class counts of the Ultra-FGVC subsets (Yu et al., ICCV 2021); they match
 # every public loader. SoyAgeing is one set per growth stage (no R2).

@@ -1,2 +1,2 @@
-from . import (backbones, classifiers, losses, necks,  # noqa: F401
-               retrievers, selfsup, utils)
+from . import (backbones, classifiers, losses, necks, retrievers,  # noqa: F401
+               selfsup, utils)

@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import PYTHON, REPO_ROOT, run_tool
 from csdnet_mm import analysis
+from conftest import PYTHON, REPO_ROOT, run_tool
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 
@@ -92,6 +92,7 @@ def test_state_updates_are_timed_for_the_share_of_a_step():
     assert not torch.equal(before, side.model.queue_ptr)  # still enqueues
 
 
+@pytest.mark.slow
 def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
     out = tmp_path / 'result.json'
     result = run_tool([
@@ -110,7 +111,13 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
     # under.
     assert data['setup']['allocator'] == {'MALLOC_ARENA_MAX': '2'}
     assert 'allocator settings: MALLOC_ARENA_MAX=2' in result.stdout
-    assert data['a']['page_faults_per_step'] >= 0
+    # Faults per step: the median of the 2 timed steps' counts, as the
+    # table prints it (rounded).
+    faults = [data[side]['page_faults_per_step'] for side in 'ab']
+    assert all(float(2 * f).is_integer() for f in faults), faults
+    row = next(line for line in analysis.format_table(data).splitlines()
+               if line.startswith('minor page faults / train step'))
+    assert row in result.stdout.splitlines()
     assert data['setup']['repeats'] == 2 and data['setup']['batch_size'] == 2
     for key in ('train_step_s', 'inference_s'):
         assert data['a'][key]['n'] == data['b'][key]['n'] == 2
@@ -147,6 +154,48 @@ def test_profile_finds_where_b_spends_its_extra_time():
     assert text.count('B/A') == 2 and 'largest B - A' in text
 
 
+class _CountingSide:
+    """A side of the comparison whose steps add set numbers of page faults
+    to a fake counter and report fixed sizes."""
+
+    def __init__(self, name, counter, train_faults):
+        self.config, self.device = name, torch.device('cpu')
+        self.counter, self.train_faults = counter, iter(train_faults)
+        self.state_update_seconds = 0.0
+
+    def train_step(self):
+        self.counter[0] += next(self.train_faults)
+
+    def inference(self):
+        self.counter[0] += 1000  # counted, but not per train step
+
+    def peak_train_bytes(self):
+        return 100
+
+    def complexity(self):
+        return dict(params=10, params_inference=8, params_backbone=4,
+                    flops_backbone=40, flops_inference=50)
+
+
+def test_page_faults_per_step_are_the_median_over_the_timed_steps(
+        monkeypatch):
+    from csdnet_mm.analysis import step_timing
+    counter = [0]
+    monkeypatch.setattr(step_timing, 'minor_page_faults',
+                        lambda: counter[0])
+    # One warm-up step, 3 timed steps, then the step timed for the state
+    # update share: only the 3 timed steps count.
+    a = _CountingSide('a', counter, [500, 7, 1, 4, 900])
+    b = _CountingSide('b', counter, [500, 30, 10, 20, 900])
+    results = analysis.compare(a, b, warmup=1, repeats=3)
+    assert results['a']['page_faults_per_step'] == 4
+    assert results['b']['page_faults_per_step'] == 20
+    # Printed rounded, with B/A of the medians.
+    assert any(line.split()[-3:] == ['4', '20', '5.000'] for line in
+               analysis.format_table(results).splitlines()
+               if line.startswith('minor page faults / train step'))
+
+
 def test_minor_page_faults_count_memory_touched_for_the_first_time():
     before = analysis.minor_page_faults()
     # 64 MiB is above glibc's largest mmap threshold, so the pages are new
@@ -156,6 +205,7 @@ def test_minor_page_faults_count_memory_touched_for_the_first_time():
     assert fresh.sum() == fresh.numel()
 
 
+@pytest.mark.slow
 def test_cli_missing_input_size_is_a_clear_error(tmp_path):
     config = tmp_path / 'no_pipeline.py'
     config.write_text(

@@ -1,27 +1,36 @@
 """The tables in the docs are what the archived runs give."""
-import glob
-import os.path as osp
+import shutil
 
+import pytest
+
+from csdnet_mm.benchmarks import report
 from conftest import REPO_ROOT
 
-from csdnet_mm.benchmarks import across
 
-# The rows of docs/benchmarks.md's pooled table, in order.
-PAIRS = ['full_neck10x:full', 'ssdp_neck10x:ssdp', 'full_queue1024:full',
-         'full_ssdt0.5:full', 'full_ssdt2:full', 'full_box0.5:full',
-         'ssdp:random_view', 'ssdp:stock_2x', 'full:ssdp']
+def test_every_generated_table_is_what_the_archives_give():
+    assert report.stale(REPO_ROOT) == []
 
 
-def test_check_across_tasks_table_is_reprinted_from_the_archives():
-    archives = sorted(glob.glob(osp.join(
-        REPO_ROOT, 'docs', 'results', 'csdnet_check', '*.json')))
-    assert len(archives) >= 3
-    tasks = across.load(archives)
-    expected = across.table(tasks) + '\n\n' + across.pooled_pairs(
-        tasks, [pair.split(':', 1) for pair in PAIRS])
-    with open(osp.join(REPO_ROOT, 'docs', 'benchmarks.md')) as f:
-        text = f.read()
-    start = text.index('<!-- check-across:start -->\n') + len(
-        '<!-- check-across:start -->\n')
-    end = text.index('\n<!-- check-across:end -->')
-    assert text[start:end] == expected
+def test_a_table_edited_by_hand_is_found_and_rewritten(tmp_path):
+    root = tmp_path / 'repo'
+    for block in report.BLOCKS:
+        (root / block.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f'{REPO_ROOT}/{block.path}', root / block.path)
+    shutil.copytree(f'{REPO_ROOT}/docs/results', root / 'docs' / 'results')
+    block = report.BLOCKS[0]
+    path = root / block.path
+    text = path.read_text()
+    start = text.index(block.markers()[0]) + len(block.markers()[0])
+    path.write_text(text[:start] + '| hand-typed | 1.00 |\n' + text[start:])
+    assert report.stale(str(root)) == [f'{block.path}#{block.name}']
+    assert report.write(str(root))[f'{block.path}#{block.name}']
+    assert report.stale(str(root)) == []
+    assert path.read_text() == text
+
+
+def test_missing_markers_say_which_file_and_table(tmp_path):
+    block = report.BLOCKS[0]
+    (tmp_path / block.path).parent.mkdir(parents=True)
+    (tmp_path / block.path).write_text('no markers\n')
+    with pytest.raises(ValueError, match=block.name):
+        report.stale(str(tmp_path))

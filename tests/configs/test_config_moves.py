@@ -1,4 +1,4 @@
-"""Moving the configs to MMPretrain's layout (issue 16) changed no run:
+"""Moving the configs to MMPretrain's layout changed no run:
 every leaf config of commit 2efaf1e resolves today, under its new path and
 under its old path where that is kept as an alias, to what it resolved to
 then.
@@ -19,16 +19,20 @@ as MMEngine resolves it. Two differences are expected and nothing else:
   after filling in, on both sides, the constructor defaults of every
   registered module they name. A default is then stated once, in the code.
 
-One later change is allowed for: the SimSiam configs gained
-``EmbeddingCollapseHook`` (issue 14), which reads the projector output and
+Two later changes are allowed for: the SimSiam configs gained
+``EmbeddingCollapseHook``, which reads the projector output and
 changes no training step; it is taken out of ``custom_hooks`` before they
-are compared.
+are compared. And the demo configs took MMPretrain's names
+(``{model}_{N}xb{B}-{schedule}_{data}``); a run's work directory is named
+after its config, so the checkpoints one demo config reads from another's
+run (``work_dirs/<config name>/epoch_N.pth``) moved with them: the old
+snapshot's paths are renamed (WORK_DIRS) before it is compared.
 """
 import gzip
 import inspect
 import json
-import sys
 import os.path as osp
+import sys
 
 import pytest
 from mmengine.config import Config
@@ -61,9 +65,27 @@ MOVED = {
        for name, new in [('soylocal', 'soylocal'), ('soygene', 'soygene'),
                          ('soyglobal', 'soyglobal')]
        + [(f'soyageing_r{r}', f'soyageing-r{r}') for r in (1, 3, 4, 5, 6)]},
+    **{f'configs/demo/{old}.py': f'configs/demo/{new}.py' for old, new in [
+        ('resnet18_demo', 'resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo'),
+        ('csdnet_r18_demo',
+         'csdnet_resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo'),
+        ('synthpairs_decoder_r18_demo',
+         'synthpairs-decoder_resnet18-cifar-w32_1xb32-adam-20e_ufg-demo'),
+        ('mocov2_demo', 'mocov2_resnet18-cifar-w32_1xb32-coslr-30e_ufg-demo'),
+        ('synthpairs_mocov2_demo',
+         'synthpairs-mocov2_resnet18-cifar-w32_1xb32-coslr-30e_ufg-demo'),
+        ('retrieval_r18_demo', 'resnet18-cifar-w32_retrieval_ufg-demo')]
+       + [(f'linear_r18_demo{pct}',
+           f'resnet18-cifar-w32_1xb16-linear-steplr-30e_ufg-demo{pct}')
+          for pct in ('', '_50pct', '_20pct')]},
 }
-# Old paths kept as one-line aliases of their new path: users run them.
-ALIASES = {p for p in MOVED if osp.dirname(p) == 'configs'}
+# Old paths kept as one-line aliases of their new path: the README, the docs
+# and users run them.
+ALIASES = set(MOVED)
+# Work directory (config name) of every demo config that moved: old -> new.
+WORK_DIRS = {
+    osp.basename(old)[:-3]: osp.basename(new)[:-3]
+    for old, new in MOVED.items() if old.startswith('configs/demo/')}
 
 # Top-level variables of configs/_base_/methods/{csdnet,synthpairs}_r50.py.
 GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
@@ -76,6 +98,18 @@ DEFAULTS_LEFT_OUT = {
     p for p in OLD if osp.basename(p).startswith('csdnet_r50')
     or osp.basename(p).startswith('synthpairs-')} | {
         'configs/demo/synthpairs_mocov2_demo.py'}
+
+
+def _renamed_work_dirs(value):
+    """``value`` with every ``work_dirs/<old name>/`` path renamed."""
+    if isinstance(value, dict):
+        return {k: _renamed_work_dirs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed_work_dirs(v) for v in value]
+    if isinstance(value, str):
+        for old, new in WORK_DIRS.items():
+            value = value.replace(f'work_dirs/{old}/', f'work_dirs/{new}/')
+    return value
 
 
 def _resolved(path):
@@ -105,8 +139,20 @@ def _with_defaults(value, registry):
 WATCH_ONLY_HOOKS = ({'type': 'EmbeddingCollapseHook'}, )
 
 
+def _val_split_fixed(old, path):
+    """The Fashion-MNIST configs that validated on the test split now
+    validate on the val split (test images only through tools/test.py):
+    the snapshot with that change."""
+    dataset = (old.get('val_dataloader') or {}).get('dataset') or {}
+    if (path.startswith('configs/fashion_mnist/')
+            and dataset.get('split') == 'test'):
+        dataset['split'] = 'val'
+    return old
+
+
 def _assert_same_run(old_path, path):
-    old, new = OLD[old_path], _resolved(path)
+    old = _val_split_fixed(_renamed_work_dirs(OLD[old_path]), path)
+    new = _resolved(path)
     if 'custom_hooks' in new:
         new['custom_hooks'] = [h for h in new['custom_hooks']
                                if h not in WATCH_ONLY_HOOKS]

@@ -222,3 +222,20 @@ def test_lowres_evaluations_share_the_encoder_and_subset_the_labels():
         assert cfg.train_dataloader.dataset.fraction == fraction
         assert cfg.train_dataloader.dataset.dataset == \
             linear.train_dataloader.dataset
+
+
+@pytest.mark.parametrize('name', sorted(
+    osp.basename(p) for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'fashion_mnist', '*.py'))))
+def test_fashion_mnist_configs_validate_on_val_and_test_on_test(name):
+    """Options are chosen on the val split; test images are read by
+    tools/test.py only."""
+    cfg = _load(name)
+    for loader, split in (('val_dataloader', 'val'),
+                          ('test_dataloader', 'test')):
+        if not cfg.get(loader):
+            continue
+        dataset = cfg[loader].dataset
+        while 'dataset' in dataset:  # wrappers (label subsets)
+            dataset = dataset.dataset
+        assert dataset.split == split, (name, loader)

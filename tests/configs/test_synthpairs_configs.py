@@ -141,8 +141,8 @@ def test_config_parses_and_names_real_arguments(path):
 
 
 def test_ssl_data_is_mocov2_augmentation_on_each_dataset(tmp_path):
-    ref = Config.fromfile(
-        osp.join(MMPRETRAIN_CONFIGS, '_base_/datasets/imagenet_bs32_mocov2.py'))
+    ref = Config.fromfile(osp.join(
+        MMPRETRAIN_CONFIGS, '_base_/datasets/imagenet_bs32_mocov2.py'))
     # StanfordCars checks its annotation file before the lazy init.
     (tmp_path / 'cars_annos.mat').touch()
     for name, (base, cls, root, split, _) in DATASET_INFO.items():
@@ -182,7 +182,8 @@ def test_baselines_are_stock_mmpretrain_with_the_paper_protocol(name):
     assert moco.auto_scale_lr == dict(base_batch_size=128)
 
     ref = Config.fromfile(osp.join(
-        MMPRETRAIN_CONFIGS, 'simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py'))
+        MMPRETRAIN_CONFIGS,
+        'simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py'))
     simsiam = _load(BASELINE.format('simsiam', name))
     bn = dict(type='BN')
     # The necks see pooled vectors: BN1d is what SyncBN amounts to there.
@@ -347,7 +348,7 @@ def test_linear_evaluation(name, tmp_path):
     assert train.pipeline[1].scale == 224
     assert [(t.type, t.get('scale', t.get('crop_size')))
             for t in test.pipeline[1:3]] == [('ResizeEdge', 256),
-                                            ('CenterCrop', 224)]
+                                             ('CenterCrop', 224)]
     assert cfg.test_evaluator == dict(type='Accuracy', topk=(1, 5))
     (tmp_path / 'cars_annos.mat').touch()
     dataset = dict(test.to_dict(), lazy_init=True, pipeline=[])
@@ -435,6 +436,7 @@ def _small_ssl_cfg(path):
     return cfg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('method', METHODS)
 def test_synthpairs_cub_runs_a_training_step(method):
     """The CUB stage-2 config's model, optimiser and preprocessor on CPU

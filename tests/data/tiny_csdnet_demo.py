@@ -1,13 +1,5 @@
-# tiny_demo.py with all of CSDNet (SSDP, DDL, SSDT), a short queue so it
-# wraps within the 4 iterations (it still holds one 2-process global batch
-# of 2 x 4 images x 2 views), and an SSDP grid every 2 iterations.
-_base_ = ['./tiny_demo.py']
-
-model = dict(
-    type='CSDNet',
-    neck=dict(_delete_=True, type='SSDP', in_channels=256),
-    queue_neck=dict(type='MemoryQueueNeck', in_channels=256, queue_len=20),
-    qc_loss=dict(type='QueueContrastiveLoss'),
-    ssdt_loss=dict(type='SSDTLoss'))
-
-custom_hooks = [dict(type='SSDPHook', vis_interval=2)]
+# The package's copy, which tools/gpu_check.py trains (an installed package
+# carries no tests/): one config for the tool tests and the check.
+_base_ = [
+    '../../csdnet_mm/benchmarks/gpu/tiny-configs/tiny_csdnet_demo.py',
+]

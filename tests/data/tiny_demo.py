@@ -1,18 +1,5 @@
-# A few iterations of the demo classifier on a tiny demo set (for the tool
-# tests). `data_root` is overridden by the tests with --cfg-options.
-_base_ = ['../../configs/demo/resnet18_demo.py']
-
-demo_spec = dict(num_classes=4, train_per_class=4, test_per_class=2)
-model = dict(head=dict(num_classes=4))
-data_preprocessor = dict(num_classes=4)
-train_dataloader = dict(batch_size=4, dataset=dict(demo_spec=demo_spec))
-val_dataloader = dict(batch_size=4, dataset=dict(demo_spec=demo_spec))
-test_dataloader = val_dataloader
-
-train_cfg = dict(_delete_=True, by_epoch=False, max_iters=4, val_interval=4)
-param_scheduler = []
-default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(by_epoch=False, interval=2, max_keep_ckpts=3))
-randomness = dict(seed=0, deterministic=True)
-log_processor = dict(by_epoch=False)
+# The package's copy, which tools/gpu_check.py trains (an installed package
+# carries no tests/): one config for the tool tests and the check.
+_base_ = [
+    '../../csdnet_mm/benchmarks/gpu/tiny-configs/tiny_demo.py',
+]

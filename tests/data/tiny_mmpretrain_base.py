@@ -1,7 +1,7 @@
-# A user config as issue 15 wrote it: MMPretrain's own ResNet-18 recipe as
-# the base (an `mmpretrain::` base), the plugin through `custom_imports`,
-# two iterations on the tiny demo set. For the stock-tool tests;
-# `data_root` is overridden with --cfg-options.
+# A user's config: MMPretrain's own ResNet-18 recipe as the base (an
+# `mmpretrain::` base), the plugin through `custom_imports`, two iterations
+# on the tiny demo set. For the stock-tool tests; `data_root` is overridden
+# with --cfg-options.
 _base_ = 'mmpretrain::resnet/resnet18_8xb32_in1k.py'
 custom_imports = dict(imports=['csdnet_mm'], allow_failed_imports=False)
 

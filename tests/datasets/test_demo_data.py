@@ -85,6 +85,8 @@ def _train_and_score(root, blur_factor, epochs=8):
         return (net(x_test).argmax(1) == y_test).float().mean().item()
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # 10 min beside a training on both cores
 def test_classes_live_in_local_detail(tmp_path):
     """A small CNN learns the default demo set well above chance (10 %);
     the same CNN on images whose local detail is averaged away (8x8 blocks)

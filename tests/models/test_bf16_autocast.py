@@ -5,8 +5,8 @@ import os.path as osp
 import pytest
 import torch
 
-from conftest import REPO_ROOT
 from csdnet_mm.analysis import ModelUnderTest
+from conftest import REPO_ROOT
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 

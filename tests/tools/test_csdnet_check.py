@@ -2,6 +2,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from conftest import PYTHON, REPO_ROOT, run_tool, write_config
 
 TINY = os.path.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
@@ -21,6 +23,7 @@ train_dataloader = dict(dataset=dict(
 """)
 
 
+@pytest.mark.slow
 def test_check_trains_every_fold_and_seed_on_training_images_only(
         tmp_path, demo_root):
     config = _stock_config(tmp_path, demo_root)
@@ -62,6 +65,7 @@ def test_check_trains_every_fold_and_seed_on_training_images_only(
     assert '| stock: stock classifier |' in report.stdout
 
 
+@pytest.mark.slow
 def test_check_dry_run_prints_the_commands_and_trains_nothing(
         tmp_path, demo_root):
     config = _stock_config(tmp_path, demo_root)
@@ -76,6 +80,7 @@ def test_check_dry_run_prints_the_commands_and_trains_nothing(
     assert not (tmp_path / 'check' / 'runs').exists()
 
 
+@pytest.mark.slow
 def test_check_names_a_class_too_small_for_the_folds(tmp_path, demo_root):
     config = _stock_config(tmp_path, demo_root)
     result = run_tool([PYTHON, CHECK, config, '--work-dir',

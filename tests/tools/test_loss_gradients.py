@@ -3,7 +3,11 @@ backbone output, checked against what each term is built from."""
 import json
 import os.path as osp
 
+import pytest
+
 from conftest import PYTHON, REPO_ROOT, run_tool
+
+pytestmark = pytest.mark.slow
 
 TINY_CSDNET = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_csdnet_demo.py')
 TOOL = 'tools/analysis_tools/loss_gradients.py'

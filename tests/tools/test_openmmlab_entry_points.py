@@ -1,10 +1,9 @@
-"""OpenMMLab's own entry points on the plugin (issue 15): MMPretrain's stock
+"""OpenMMLab's own entry points on the plugin: MMPretrain's stock
 tools/train.py (`mmpretrain::` bases, torchrun on CPU), browse_dataset.py,
 openmim (`mim train/test/search`) and the model hub. Each is run as a user
 runs it, in a subprocess, on a tiny config."""
 import glob
 import importlib.util
-import os
 import os.path as osp
 import shutil
 import textwrap
@@ -13,10 +12,15 @@ import pytest
 
 from conftest import PYTHON, REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
 TINY_MMPRETRAIN_BASE = osp.join(REPO_ROOT, 'tests', 'data',
                                 'tiny_mmpretrain_base.py')
 HAS_PKG_RESOURCES = importlib.util.find_spec('pkg_resources') is not None
+# The CSDNet demo model: its name in model-index.yml, its config.
+CSDNET_DEMO = 'csdnet_resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo'
+CSDNET_DEMO_CONFIG = f'configs/demo/{CSDNET_DEMO}.py'
 needs_pkg_resources = pytest.mark.skipif(
     not HAS_PKG_RESOURCES,
     reason='pkg_resources missing: this environment ignored setup.py\'s '
@@ -87,14 +91,14 @@ def test_model_hub_lists_builds_and_infers(tmp_path):
         assert not mmpretrain.list_models('*csdnet*')
         import csdnet_mm
         names = mmpretrain.list_models('*csdnet*')
-        assert 'csdnet_r18_demo' in names, names
+        assert {CSDNET_DEMO!r} in names, names
         assert 'resnet18_8xb32_in1k' in mmpretrain.list_models('resnet18')
-        model = mmpretrain.get_model('csdnet_r18_demo')
+        model = mmpretrain.get_model({CSDNET_DEMO!r})
         ckpt = {str(tmp_path / 'ckpt.pth')!r}
         torch.save(dict(state_dict=model.state_dict()), ckpt)
         img = np.random.RandomState(0).randint(0, 255, (72, 72, 3),
                                                dtype=np.uint8)
-        out = mmpretrain.inference_model('csdnet_r18_demo', img,
+        out = mmpretrain.inference_model({CSDNET_DEMO!r}, img,
                                          pretrained=ckpt)
         print('PRED', len(out['pred_scores']))
     """)], cwd=str(tmp_path)))
@@ -129,9 +133,10 @@ def test_mim_search_editable_install_from_repo_root(mim):
     if not osp.exists(osp.join(REPO_ROOT, 'csdnet_mm', '.mim',
                                'model-index.yml')):
         pytest.skip('csdnet_mm/.mim is made by `pip install -e .`')
+    # mim cuts values to its display width (30 characters by default).
     result = _ok(run_tool(mim + ['search', 'csdnet_mm', '--config',
-                                 'csdnet_r18_demo']))
-    assert 'configs/demo/csdnet_r18_demo.py' in result.stdout
+                                 CSDNET_DEMO, '--display-width', '120']))
+    assert CSDNET_DEMO_CONFIG in result.stdout
 
 
 def test_mim_search_regular_install(mim, tmp_path):
@@ -148,10 +153,10 @@ def test_mim_search_regular_install(mim, tmp_path):
     _ok(run_tool([PYTHON, '-m', 'pip', 'install', '-q', '--no-deps',
                   '--no-build-isolation', '--no-index', '--target',
                   str(target), str(src)], cwd=str(tmp_path)))
-    assert (target / 'csdnet_mm' / '.mim' / 'configs' / 'demo' /
-            'csdnet_r18_demo.py').is_file()
+    assert (target / 'csdnet_mm' / '.mim' / CSDNET_DEMO_CONFIG).is_file()
     assert (target / 'csdnet_mm' / '.mim' / 'tools' / 'train.py').is_file()
     result = _ok(run_tool(
-        mim + ['search', 'csdnet_mm', '--config', 'csdnet_r18_demo'],
+        mim + ['search', 'csdnet_mm', '--config', CSDNET_DEMO,
+               '--display-width', '120'],
         cwd=str(tmp_path), env=dict(PYTHONPATH=str(target))))
-    assert 'configs/demo/csdnet_r18_demo.py' in result.stdout
+    assert CSDNET_DEMO_CONFIG in result.stdout

@@ -2,6 +2,8 @@ import json
 import os.path as osp
 import sys
 
+import pytest
+
 from conftest import PYTHON, REPO_ROOT, run_tool
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
@@ -36,6 +38,7 @@ def test_reads_train_by_iteration_and_val_by_step(tmp_path):
     assert series['nope|accuracy/top1']['A'] == ([1, 2], [10.0, 40.0])
 
 
+@pytest.mark.slow
 def test_cli_errors_name_the_problem(tmp_path):
     run = _write_run(tmp_path / 'a', [1.0], [5.0])
     result = run_tool([PYTHON, 'tools/analysis_tools/plot_curves.py',

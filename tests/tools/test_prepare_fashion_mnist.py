@@ -9,6 +9,8 @@ import pytest
 
 from conftest import PYTHON, run_tool, write_fashion_source
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = osp.join('tools', 'dataset_converters',
                   'prepare_fashion_mnist_fewshot.py')
 FILES = ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',

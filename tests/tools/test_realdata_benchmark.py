@@ -1,24 +1,26 @@
 """tools/realdata_benchmark.py: the whole chain on tiny synthetic
 Fashion-MNIST files (one epoch per training), resume, and the summary."""
+import argparse
 import json
 import operator
 import os
 import os.path as osp
 import signal
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
 
+from csdnet_mm.benchmarks.realdata import definitions as defs
+from csdnet_mm.benchmarks.realdata import run_ssl_suite, suites
+from csdnet_mm.benchmarks.realdata.ssl_archive import merge_archive
+from csdnet_mm.benchmarks.realdata.tables import (mean_std, summarize,
+                                                  summarize_ssl,
+                                                  summarize_suite)
+from csdnet_mm.benchmarks.runner import ChildProcesses, StepFailed
 from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
 
 pytest.importorskip('efficientnet_lite_pytorch')
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
-from realdata_benchmark import (  # noqa: E402
-    ABLATION, SSL_CONFIGS, SSL_METRICS, SSL_RUNS, mean_std, merge_archive,
-    stability_runs, summarize, summarize_ssl, summarize_suite)
 
 SCRIPT = osp.join('tools', 'realdata_benchmark.py')
 
@@ -60,10 +62,13 @@ def _benchmark(src, tmp_path):
         PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
         str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
         '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
-        '2', '--threads', '1', '--cfg-options', 'train_cfg.max_epochs=1'
+        '2', '--val-per-class', '1', '--threads', '1', '--cfg-options',
+        'train_cfg.max_epochs=1'
     ], timeout=1200)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
     result = _benchmark(src, tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
@@ -72,6 +77,9 @@ def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
                 'synthpairs', 'imagenet_linear', 'mocov2_linear',
                 'synthpairs_linear'):
         assert (work / run / 'finished_checkpoint').is_file(), run
+    # Training validated on the val split; the test split was tested once.
+    log = (work / 'stock' / 'train.log').read_text()
+    assert "split='val'" in log or "'split': 'val'" in log
     # Stage 2 started from this seed's stage-1 decoder.
     log = (work / 'synthpairs' / 'train.log').read_text()
     assert str(work / 'synthpairs_decoder' / 'epoch_1.pth') in log
@@ -93,12 +101,14 @@ def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
     assert table.strip() in again.stdout
 
 
+@pytest.mark.slow
 def test_failed_step_names_its_log(tmp_path, src):
     result = run_tool([
         PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
         str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
         '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
-        '2', '--cfg-options', 'model.backbone.arch=lite9'
+        '2', '--val-per-class', '1', '--cfg-options',
+        'model.backbone.arch=lite9'
     ])
     assert result.returncode == 1
     assert 'seed 0, train stock: exit status 2' in result.stderr
@@ -123,14 +133,15 @@ def _children_running(parent_pid: int, marker: str) -> list:
     return pids
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not osp.isdir('/proc'), reason='reads /proc')
 def test_sigterm_stops_the_training_it_started(tmp_path, src):
     work = tmp_path / 'work'
     benchmark = subprocess.Popen([
         PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
         str(work), '--data-dir', str(tmp_path / 'data'), '--shots', '1',
-        '--unlabeled-per-class', '4', '--test-per-class', '2', '--threads',
-        '1'
+        '--unlabeled-per-class', '4', '--test-per-class', '2',
+        '--val-per-class', '1', '--threads', '1'
     ], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     training = []
     try:
@@ -156,26 +167,26 @@ def test_sigterm_stops_the_training_it_started(tmp_path, src):
 def test_no_command_starts_after_sigterm(monkeypatch, tmp_path):
     """With --jobs > 1 a seed's thread can be between two steps when the
     signal comes: its next command must not start."""
-    import realdata_benchmark as tool
-    monkeypatch.setattr(tool, '_STOPPING', threading.Event())
+    children = ChildProcesses()
     with pytest.raises(SystemExit) as stop:
-        tool.stop_children(signal.SIGTERM)
+        children.stop(signal.SIGTERM)
     assert stop.value.code == 128 + signal.SIGTERM
     marker = tmp_path / 'started'
-    with pytest.raises(tool.StepFailed, match='not started') as failed:
-        tool.run_child([PYTHON, '-c', f'open({str(marker)!r}, "w")'])
+    with pytest.raises(StepFailed, match='not started') as failed:
+        children.run([PYTHON, '-c', f'open({str(marker)!r}, "w")'],
+                     str(tmp_path / 'log'))
     assert failed.value.returncode == 128 + signal.SIGTERM
     assert not marker.exists()
 
 
 def test_ablation_table_has_paired_differences_and_collapses():
     def run(val, test):
-        return {'val/top1': val, 'test/top1': test}
+        return {'metrics': {'val/top1': val, 'test/top1': test}}
 
     per_unit = {}
     for seed, base in ((0, 60.0), (1, 64.0)):
-        results = {name: run(base + i, base + 2 * i)
-                   for i, (name, _, _, _) in enumerate(ABLATION)}
+        results = {row.name: run(base + i, base + 2 * i)
+                   for i, row in enumerate(defs.ABLATION)}
         per_unit[('mobilenet-v2', 'upper4-5shot', seed)] = results
     per_unit[('mobilenet-v2', 'upper4-5shot', 1)]['full'] = {
         'collapsed_at': 57.0}
@@ -191,8 +202,8 @@ def test_ablation_table_has_paired_differences_and_collapses():
     # A second unit (one seed, val 10 points lower): the pooled table
     # weighs each unit's seed mean equally.
     per_unit[('efficientnet-lite0', 'fmnist8-10shot', 0)] = {
-        name: run(50.0 + i, 50.0 + 2 * i)
-        for i, (name, _, _, _) in enumerate(ABLATION)}
+        row.name: run(50.0 + i, 50.0 + 2 * i)
+        for i, row in enumerate(defs.ABLATION)}
     table = summarize_suite('csdnet-ablation', per_unit)
     assert '**All 2 backbone × task units**' in table
     # SSDP + SSDT: val (65 + 53) / 2; test - stock +6 in all three runs.
@@ -201,18 +212,20 @@ def test_ablation_table_has_paired_differences_and_collapses():
 
 
 def test_stability_grid_covers_every_rate_and_multiplier():
-    names = [name for name, _, _, _ in stability_runs()]
+    names = [row.name for row in defs.stability_rows()]
     assert len(names) == len(set(names)) == 3 * (1 + 2) + 1
     assert 'csdnet_lr0.03_neck10x' in names
     assert 'csdnet_lr0.003_neck1x' in names
     assert names[-1] == 'csdnet_norm-none_lr0.03_neck10x'
-    options = dict((n, o) for n, _, _, o in stability_runs())
+    options = {row.name: row.options for row in defs.stability_rows()}
     assert options[names[-1]] == (
         'optim_wrapper.optimizer.lr=0.03',
         'optim_wrapper.paramwise_cfg.custom_keys.neck.lr_mult=10',
         'model.neck.pattern_norm=none')
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_ablation_suite_runs_every_variant(tmp_path):
     """The ablation suite end to end on tiny synthetic idx files (one epoch
     per run, one backbone, the 5-shot task): every variant trains on the
@@ -225,7 +238,8 @@ def test_ablation_suite_runs_every_variant(tmp_path):
         '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
         '--src', str(root), '--work-dir', str(tmp_path / 'work'),
         '--data-dir', str(tmp_path / 'data'), '--test-per-class', '2',
-        '--val-per-class', '2', '--threads', '1', '--cfg-options',
+        '--val-per-class', '2', '--threads', '1', '--archive',
+        str(tmp_path / 'archive.json'), '--cfg-options',
         'train_cfg.max_epochs=1'
     ], timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
@@ -235,11 +249,14 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     out = tmp_path / 'work' / 'csdnet-ablation'
     results = json.loads((out / 'results.json').read_text())
     runs = results['efficientnet-lite0/upper4-5shot/0']
-    assert set(runs) == {name for name, _, _, _ in ABLATION}
-    for name, metrics in runs.items():
+    assert set(runs) == {row.name for row in defs.ABLATION}
+    for name, record in runs.items():
+        metrics = record['metrics']
         assert set(metrics) == {'val/top1', 'test/top1'}, name
         # 8 val / 8 test images of 4 classes: multiples of 12.5 %.
         assert metrics['val/top1'] % 12.5 == 0, name
+        assert record['machine']['threads'] == 1
+        assert record['seconds'] > 0 and record['seed'] == 0
     work = out / 'efficientnet-lite0' / 'upper4-5shot' / 'seed0'
     # Each variant trained the modules it names, validating on val.txt.
     logs = {name: (work / name / 'train.log').read_text()
@@ -251,7 +268,31 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     assert 'gate_mean' in logs['reweight']
     assert "'split': 'val'" in logs['stock'] or "split='val'" in \
         logs['stock']
-    assert (out / 'results.md').read_text().strip() in result.stdout
+    table = (out / 'results.md').read_text().strip()
+    assert table in result.stdout
+    # Every run went into the archive as it finished; the archive alone
+    # reprints the table (a fresh clone has no work dir).
+    archive = json.loads((tmp_path / 'archive.json').read_text())
+    assert archive['suite'] == 'csdnet-ablation'
+    assert {key.rsplit('/', 1)[1] for key in archive['runs']} == set(runs)
+    report = run_tool([
+        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--report',
+        '--archive', str(tmp_path / 'archive.json'), '--work-dir',
+        str(tmp_path / 'fresh')])
+    assert report.returncode == 0, report.stderr
+    assert table in report.stdout
+    # --runs narrows the suite; a second call trains nothing.
+    again = run_tool([
+        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
+        '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
+        '--runs', 'stock', 'random_view', '--src', str(root),
+        '--work-dir', str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--test-per-class', '2',
+        '--val-per-class', '2'])
+    assert again.returncode == 0, again.stderr
+    assert '] train ' not in again.stdout
+    assert '| control: stock + random crop-and-zoom view |' in again.stdout
+    assert '| SSDP + DDL |' not in again.stdout
 
 
 def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
@@ -261,8 +302,8 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
                 'retrieval/rank5': rank1 + 10, 'retrieval/mAP': rank1 - 40}
 
     per_seed = {
-        seed: {'start': encoder(60 + seed, 70), 'mocov2': encoder(70 + seed,
-                                                                 80),
+        seed: {'start': encoder(60 + seed, 70),
+               'mocov2': encoder(70 + seed, 80),
                'synthpairs': encoder(73 + 2 * seed, 81)}
         for seed in (0, 1)}
     # A diagnostic row finished at seed 1 only.
@@ -339,12 +380,14 @@ def test_each_ssl_row_sets_the_arguments_it_names():
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     init_default_scope('mmpretrain')
-    for name, _, config, options in SSL_RUNS:
-        if not options:
+    for row in defs.SSL_ROWS:
+        if not row.options:
             continue
+        name = row.name
         cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fashion_mnist',
-                                       SSL_CONFIGS[config]))
-        parsed = parser.parse_args(['--cfg-options', *options]).cfg_options
+                                       defs.SSL_CONFIGS[row.method]))
+        parsed = parser.parse_args(['--cfg-options',
+                                    *row.options]).cfg_options
         cfg.merge_from_dict(parsed)
         cfg.model.decoder.init_cfg = None
         model = MODELS.build(cfg.model)
@@ -391,29 +434,28 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
 
 def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(
         tmp_path, monkeypatch):
-    import realdata_benchmark as tool
-
     def evaluate(suite, name, checkpoint):
         if name == 'mocov2':
-            raise tool.StepFailed(f'seed {suite.seed}, test mocov2: exit 1')
+            raise StepFailed(f'seed {suite.seed}, test mocov2: exit 1')
         return {'linear100/test': 60.0 + suite.seed}
 
-    monkeypatch.setattr(tool.SSLSuite, 'prepare_data', lambda *a, **k: None)
-    monkeypatch.setattr(tool.SSLSuite, 'train', lambda *a: 'epoch_1.pth')
-    monkeypatch.setattr(tool.SSLSuite, 'evaluate', evaluate)
+    monkeypatch.setattr(suites.SSLSuite, 'prepare_data',
+                        lambda *a, **k: None)
+    monkeypatch.setattr(suites.SSLSuite, 'train', lambda *a: 'epoch_1.pth')
+    monkeypatch.setattr(suites.SSLSuite, 'evaluate', evaluate)
     archive = tmp_path / 'archive.json'
-    args = tool.parse_args([
-        '--suite', 'ssl', '--seeds', '0', '1', '--jobs', '2', '--work-dir',
-        str(tmp_path), '--ssl-runs', 'start', 'mocov2', '--archive',
-        str(archive)
-    ])
-    assert tool.run_ssl_suite(args) == 1
+    args = argparse.Namespace(
+        suite='ssl', seeds=[0, 1], jobs=2, work_dir=str(tmp_path),
+        data_dir=str(tmp_path / 'data'), ssl_runs=['start', 'mocov2'],
+        archive=str(archive), report=False, dry_run=False, cwd=REPO_ROOT)
+    assert run_ssl_suite(args, ChildProcesses()) == 1
     # Both seeds' start runs finished before their MoCo v2 step failed.
     assert json.loads(archive.read_text()) == {
         '0': {'start': {'linear100/test': 60.0}},
         '1': {'start': {'linear100/test': 61.0}}}
 
 
+@pytest.mark.slow
 def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     seed0 = tmp_path / 'ssl' / 'seed0'
     for run, top1 in (('mocov2', 70.0), ('synthpairs', 73.0),
@@ -421,19 +463,19 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
         for fraction in (100, 50, 20):
             work = seed0 / f'{run}_linear{fraction}'
             work.mkdir(parents=True)
-            (work / 'metrics.json').write_text(
+            (work / 'test_metrics.json').write_text(
                 json.dumps({'accuracy/top1': top1 - fraction / 100}))
-            (work / 'train.log').write_text(
-                f'Final validation metrics ({work}): accuracy/top1: 66.5\n')
+            (work / 'final_val_metrics.json').write_text(
+                json.dumps({'accuracy/top1': 66.5}))
             (work / 'finished_checkpoint').write_text(str(work / 'e.pth'))
         if run != 'synthpairs_gen0':  # unfinished: no retrieval yet
             (seed0 / f'{run}_retrieval').mkdir()
-            (seed0 / f'{run}_retrieval' / 'metrics.json').write_text(
+            (seed0 / f'{run}_retrieval' / 'test_metrics.json').write_text(
                 json.dumps({'retrieval/rank1': 1.0, 'retrieval/rank5': 2.0,
                             'retrieval/mAP': 3.0}))
     archive = tmp_path / 'archive.json'
     archive.write_text(json.dumps({'1': {'start': dict.fromkeys(
-        [key for key, _ in SSL_METRICS], 50.0)}}))
+        [key for key, _ in defs.SSL_METRICS], 50.0)}}))
     result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1',
                        '--work-dir', str(tmp_path), '--report',
                        '--archive', str(archive)])
@@ -460,7 +502,7 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
         result.stdout
     assert list(json.loads(
         (fresh / 'ssl' / 'results.json').read_text())['1']) == ['start']
-    # --report and --archive are the ssl suite's.
+    # --report and --archive are not the main suite's.
     assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
     assert run_tool([PYTHON, SCRIPT, '--archive', str(archive)]
                     ).returncode == 2
@@ -474,6 +516,8 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     assert not (tmp_path / 'ssl' / 'seed2').exists()
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     """The SSL suite end to end on tiny synthetic idx files (one epoch per
     run, batches of 16): stage 1, MoCo v2, SynthPairs (its lambda_gen = 0
@@ -529,10 +573,10 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
 def test_stability_collapse_row_does_not_follow_the_loop_order(monkeypatch):
     """The earlier-default row is at the highest rate with the 10x neck
     whatever order the grids are listed in."""
-    import realdata_benchmark as tool
-    monkeypatch.setattr(tool, 'STABILITY_LRS', (0.03, 0.01, 0.003))
-    monkeypatch.setattr(tool, 'NECK_LR_MULTS', (10, 1))
-    name, _, _, options = tool.stability_runs()[-1]
+    monkeypatch.setattr(defs, 'STABILITY_LRS', (0.03, 0.01, 0.003))
+    monkeypatch.setattr(defs, 'NECK_LR_MULTS', (10, 1))
+    last = defs.stability_rows()[-1]
+    name, options = last.name, last.options
     assert name == 'csdnet_norm-none_lr0.03_neck10x'
     assert options[:2] == (
         'optim_wrapper.optimizer.lr=0.03',
@@ -542,11 +586,9 @@ def test_stability_collapse_row_does_not_follow_the_loop_order(monkeypatch):
 def test_ablation_controls_double_the_schedule_or_randomise_the_view():
     from mmengine.config import Config
 
-    import realdata_benchmark as tool
-    rows = {name: (csdnet, options)
-            for name, _, csdnet, options in ABLATION}
-    stock, csdnet, _ = tool.BACKBONES['mobilenet-v2']
-    cfg = Config.fromfile(osp.join(tool.CONFIGS, stock))
+    rows = {row.name: (row.csdnet, row.options) for row in defs.ABLATION}
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', defs.CONFIG_DIR,
+                                   defs.BACKBONES['mobilenet-v2'].stock))
     # Every key doubles a value the schedule sets to 30.
     for option in rows['stock_2x'][1]:
         key, value = option.split('=')
@@ -557,4 +599,24 @@ def test_ablation_controls_double_the_schedule_or_randomise_the_view():
     is_csdnet, options = rows['random_view']
     assert is_csdnet and 'model.neck.reweight=none' in options
     assert 'model.neck.box_placement=random' in options
-    assert set(tool.NO_DDL + tool.NO_SSDT) <= set(options)
+    assert set(defs.NO_DDL + defs.NO_SSDT) <= set(options)
+
+
+def test_pooled_pairs_give_val_and_test_differences_over_every_unit():
+    from csdnet_mm.benchmarks.realdata.tables import pooled_pairs
+
+    def run(val, test):
+        return {'metrics': {'val/top1': val, 'test/top1': test}}
+
+    per_unit = {
+        ('b', 't', 0): {'view': run(62.0, 61.0), 'stock_2x': run(60.0, 62.0)},
+        ('b', 't', 1): {'view': run(64.0, 65.0), 'stock_2x': run(60.0, 62.0)},
+        # A collapsed run is left out of the pairs.
+        ('b', 'u', 0): {'view': {'collapsed_at': 9},
+                        'stock_2x': run(50.0, 50.0)},
+    }
+    table = pooled_pairs(per_unit, [('view', 'stock_2x'), ('view', 'gone')])
+    # val: +2, +4 -> 3.00 ± 1.41, t(1) = 12.71: 3 ± 12.71; test: -1, +3.
+    assert ('| view − stock_2x | +3.00 ± 1.41 (95 % CI -9.71..+15.71) | '
+            '+1.00 ± 2.83 (95 % CI -24.41..+26.41) | 2 | 2 / 1 |') in table
+    assert 'gone' not in table

@@ -33,6 +33,7 @@ def _types(cfg):
     return [_hook_type(h) for h in hooks]
 
 
+@pytest.mark.slow
 def test_stock_train_script_saves_rng_state(tmp_path, demo_root):
     result = _stock_train(tmp_path, demo_root)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -42,6 +43,7 @@ def test_stock_train_script_saves_rng_state(tmp_path, demo_root):
     assert set(checkpoint['rng_state']) >= {'torch', 'numpy', 'python'}
 
 
+@pytest.mark.slow
 def test_stock_train_script_stops_at_nan(tmp_path, demo_root):
     result = _stock_train(tmp_path, demo_root,
                           'optim_wrapper.optimizer.lr=1e30',
@@ -82,6 +84,7 @@ def test_tool_respects_the_config_and_the_flag(tmp_path):
     from mmpretrain.registry import HOOKS
 
     from csdnet_mm.tool_utils import add_reliability_hooks
+
     # Already in custom_hooks: not added again.
     cfg = _config("default_hooks = dict(rng_state=None, nonfinite=None)\n"
                   "custom_hooks = [dict(type='RNGStateHook')]", tmp_path)

@@ -9,6 +9,8 @@ import torch
 
 from conftest import PYTHON, REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
 TINY_CSDNET = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_csdnet_demo.py')
 
@@ -121,16 +123,8 @@ def test_resume_continues_at_next_iteration(trained, demo_root, tmp_path):
 
 def _logged(work_dir):
     """{iteration: {loss term: value}} from the run's scalars.json."""
-    import json
-    path, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    logged = {}
-    with open(path) as f:
-        for line in f:
-            record = json.loads(line)
-            terms = {k: v for k, v in record.items() if k.startswith('loss')}
-            if terms:
-                logged[record['iter']] = terms
-    return logged
+    from csdnet_mm.benchmarks.scalars import logged_losses
+    return logged_losses(str(work_dir))
 
 
 def test_missing_data_gives_clear_error_not_traceback(tmp_path):
@@ -163,7 +157,8 @@ def test_dist_train_two_processes_gloo(tmp_path, demo_root, config):
 # configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py.
 @pytest.mark.parametrize(
     'config',
-    ['configs/baselines/resnet50_cotton80.py', 'configs/csdnet_r50_cotton80.py'])
+    ['configs/baselines/resnet50_cotton80.py',
+     'configs/csdnet_r50_cotton80.py'])
 def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
     """The real Cotton80 configs on a UFG-layout folder (random init, since
     no weights can be downloaded): one epoch of one batch of 8 at 384 px."""

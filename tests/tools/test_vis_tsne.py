@@ -21,7 +21,7 @@ def run(tmp_path, demo_root):
     """A tiny demo config on the test data and a random checkpoint."""
     config = tmp_path / 'tiny.py'
     config.write_text(f"_base_ = ['{TINY}']\n"
-                      f"test_dataloader = dict(dataset=dict("
+                      f'test_dataloader = dict(dataset=dict('
                       f"data_root='{demo_root}'))\n")
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(str(config))
@@ -53,6 +53,7 @@ def test_features_are_what_the_classifier_head_sees(run):
         model.head.fc(torch.from_numpy(features)).softmax(1), scores)
 
 
+@pytest.mark.slow
 def test_cli_draws_one_panel_per_run_and_prints_silhouettes(run, tmp_path):
     config, checkpoint, _ = run
     out = tmp_path / 'tsne.png'
@@ -62,7 +63,8 @@ def test_cli_draws_one_panel_per_run_and_prints_silhouettes(run, tmp_path):
         '--out', str(out)
     ])
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = [l for l in result.stdout.splitlines() if 'silhouette' in l]
+    lines = [line for line in result.stdout.splitlines()
+             if 'silhouette' in line]
     assert len(lines) == 2 and lines[0].startswith('A: 8 images, 256-d')
     assert lines[0].split()[-1] == lines[1].split()[-1]  # same model
     import cv2
@@ -70,6 +72,7 @@ def test_cli_draws_one_panel_per_run_and_prints_silhouettes(run, tmp_path):
     assert width == 2 * height  # two square panels
 
 
+@pytest.mark.slow
 def test_missing_checkpoint_is_a_clear_error(run):
     config, _, _ = run
     result = run_tool([PYTHON, 'tools/visualization/vis_tsne.py', '--run',

@@ -15,19 +15,16 @@ train the backbone at all. Used to measure which CSDNet module moves the
 features (docs/methods/csdnet.md, "SSDT").
 """
 import json
-import os.path as osp
 import sys
 from collections import defaultdict
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+import torch
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.tool_utils import (  # noqa: E402
-    checkpoint_analysis_parser, model_and_train_loader, quiet_known_warnings,
-    report_user_errors)
-import torch  # noqa: E402
+from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
+from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
+                                  model_and_train_loader, quiet_known_warnings,
+                                  report_user_errors)
 
 
 def term_gradients(config: str, checkpoint: str = None, batches: int = 4,

@@ -12,30 +12,11 @@ run, the first of the alternatives it logged (e.g. ``loss_ssl|loss`` to
 put SynthPairs' SSL term next to MoCo's loss).
 """
 import argparse
-import glob
-import json
-import os.path as osp
-import sys
 from typing import Dict, List, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-
-from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
-from csdnet_mm.errors import UserInputError  # noqa: E402
-
-
-def find_scalars(path: str) -> str:
-    """The scalars file of a work dir (newest run) or the file itself."""
-    if osp.isfile(path):
-        return path
-    found = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
-    if not found:
-        raise UserInputError(
-            f'{path}: no <time>/vis_data/scalars.json found. Pass a work '
-            'dir of tools/train.py (with the default LocalVisBackend) or a '
-            'scalars JSON file.')
-    return found[-1]
+from csdnet_mm.benchmarks.scalars import find_scalars, read_scalars
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.tool_utils import report_user_errors
 
 
 def read_series(path: str, key: str) -> Tuple[List[int], List[float]]:
@@ -50,20 +31,10 @@ def read_series(path: str, key: str) -> Tuple[List[int], List[float]]:
 
 def _read_one(path: str, key: str) -> Tuple[List[int], List[float]]:
     xs, ys = [], []
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserInputError(
-                    f'{path}, line {number}: not JSON ({e}). Expected '
-                    "MMEngine's scalars.json (one object per line).")
-            if key in entry:
-                xs.append(entry.get('iter', entry.get('step')))
-                ys.append(float(entry[key]))
+    for entry in read_scalars(path):
+        if key in entry:
+            xs.append(entry.get('iter', entry.get('step')))
+            ys.append(float(entry[key]))
     return xs, ys
 
 
@@ -102,10 +73,8 @@ def plot(runs: Dict[str, str], keys: List[str], out: str) -> Dict[str, dict]:
 
 def _keys_of(path: str) -> set:
     keys = set()
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                keys.update(json.loads(line))
+    for entry in read_scalars(path):
+        keys.update(entry)
     return keys - {'iter', 'step', 'epoch'}
 
 

@@ -29,25 +29,21 @@ the SynthPairs evaluation asks (docs/methods/synthpairs.md, "Diagnostics"):
 """
 import contextlib
 import json
-import os.path as osp
 import sys
 from collections import defaultdict
 from typing import Dict
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+import torch
+import torch.nn.functional as F
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.errors import UserInputError  # noqa: E402
-from csdnet_mm.models.selfsup.synthpairs_base import (  # noqa: E402
-    SynthPairsMixin, pool_features)
-from csdnet_mm.models.utils.feature_perturbation import (  # noqa: E402
-    minmax_normalize)
-from csdnet_mm.tool_utils import (  # noqa: E402
-    checkpoint_analysis_parser, model_and_train_loader, quiet_known_warnings,
-    report_user_errors)
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.models.selfsup.synthpairs_base import (SynthPairsMixin,
+                                                      pool_features)
+from csdnet_mm.models.utils.feature_perturbation import minmax_normalize
+from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
+                                  model_and_train_loader, quiet_known_warnings,
+                                  report_user_errors)
 
 # (key, label) in print order.
 ROWS = (

@@ -131,8 +131,8 @@ def read_idx(path: str, magic: int) -> Tuple[np.ndarray, str]:
     return array.reshape(dims), digest
 
 
-def load_split(src: str, split: str) -> Tuple[np.ndarray, np.ndarray,
-                                                Dict[str, str]]:
+def load_split(src: str,
+               split: str) -> Tuple[np.ndarray, np.ndarray, Dict[str, str]]:
     images_file, labels_file, _ = SPLITS[split]
     images_path = osp.join(src, images_file)
     labels_path = osp.join(src, labels_file)

@@ -25,8 +25,6 @@ import tarfile
 import tempfile
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
 
 TUPLE = '__tuple__'
 

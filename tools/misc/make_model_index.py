@@ -31,8 +31,8 @@ COLLECTIONS = {
     'CSDNet': ('configs/csdnet', dict(
         Metadata={'Training Data': ['Ultra-FGVC', 'CUB-200-2011',
                                     'Fashion-MNIST'],
-                  'Architecture': ['ResNet', 'EfficientNet-Lite', 'MobileNetV2',
-                                   'SSDP', 'Memory queue',
+                  'Architecture': ['ResNet', 'EfficientNet-Lite',
+                                   'MobileNetV2', 'SSDP', 'Memory queue',
                                    'Self-distillation']},
         Paper={'Title': 'Learning Contrastive Self-Distillation for '
                         'Ultra-Fine-Grained Visual Categorization Targeting '
@@ -60,17 +60,18 @@ COLLECTIONS = {
 # Figures measured in this repository (with the section that gives the
 # command).
 RESULTS = {
-    'configs/demo/resnet18_demo.py': [
+    'configs/demo/resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo.py': [
         dict(Task='Image Classification', Dataset='UFG demo',
              Metrics={'Top 1 Accuracy': 61.0})],
-    'configs/demo/synthpairs_mocov2_demo.py': [
+    'configs/demo/synthpairs-mocov2_resnet18-cifar-w32_1xb32-coslr-30e_'
+    'ufg-demo.py': [
         dict(Task='Linear Evaluation', Dataset='UFG demo',
              Metrics={'Top 1 Accuracy (100 % labels)': 13.0,
                       'Top 1 Accuracy (50 % labels)': 12.0,
                       'Top 1 Accuracy (20 % labels)': 13.0}),
         dict(Task='Image Retrieval', Dataset='UFG demo',
              Metrics={'Recall@1': 8.0, 'Recall@5': 29.0, 'mAP': 12.28})],
-    'configs/demo/mocov2_demo.py': [
+    'configs/demo/mocov2_resnet18-cifar-w32_1xb32-coslr-30e_ufg-demo.py': [
         dict(Task='Linear Evaluation', Dataset='UFG demo',
              Metrics={'Top 1 Accuracy (100 % labels)': 9.0,
                       'Top 1 Accuracy (50 % labels)': 8.0,

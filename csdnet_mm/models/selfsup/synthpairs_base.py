@@ -1,17 +1,40 @@
-from contextlib import nullcontext
-from typing import Callable, ContextManager, Dict, Optional, Sequence, Tuple
+from contextlib import contextmanager, nullcontext
+from itertools import chain
+from typing import (Callable, ContextManager, Dict, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...errors import UserInputError, check_choice
+from ..utils import preserved_bn_stats
 
 
 def pool_features(feats: Sequence[torch.Tensor]) -> torch.Tensor:
     """Global-average-pool the backbone's last output to (N, C)."""
     x = feats[-1] if isinstance(feats, (tuple, list)) else feats
     return x.mean(dim=(2, 3)) if x.dim() == 4 else x.flatten(1)
+
+
+@contextmanager
+def module_hooks(modules: Sequence[nn.Module],
+                 pre: Optional[Callable] = None,
+                 post: Optional[Callable] = None) -> Iterator[None]:
+    """Register forward (pre-)hooks on ``modules`` for the block only."""
+    handles = []
+    try:
+        for module in modules:
+            if pre is not None:
+                handles.append(module.register_forward_pre_hook(pre))
+            if post is not None:
+                handles.append(module.register_forward_hook(post))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def split_views(inputs, owner: str, num_views: int) -> list:
@@ -81,7 +104,8 @@ class SynthPairsMixin(DecoderMixin):
     def _init_synthpairs(self, decoder: dict, perturbation: dict,
                          gen_loss: dict, rec_weight: float,
                          gen_weight: float, gen_grad_to_decoder: bool,
-                         gen_source: str) -> None:
+                         gen_source: str,
+                         detach_clean_generated: bool = False) -> None:
         owner = type(self).__name__
         check_choice(owner, 'gen_source', gen_source, self.GEN_SOURCES)
         if gen_grad_to_decoder and gen_source == 'reuse':
@@ -97,6 +121,7 @@ class SynthPairsMixin(DecoderMixin):
         self.gen_weight = gen_weight
         self.gen_grad_to_decoder = gen_grad_to_decoder
         self.gen_source = gen_source
+        self.detach_clean_generated = detach_clean_generated
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """g(f(x)) with the online encoder and head, (N, d)."""
@@ -113,10 +138,72 @@ class SynthPairsMixin(DecoderMixin):
     def generated_pair_loss(self, gen_a: torch.Tensor,
                             gen_b: torch.Tensor) -> torch.Tensor:
         """L_gen (Eq. 7) over the generated pairs (x_hat, x_hat')."""
+        return self.gen_loss(*self.embed_generated_pair(gen_a, gen_b))
+
+    def embed_generated_pair(self, gen_a: torch.Tensor, gen_b: torch.Tensor
+                             ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """g(f(.)) of both halves of the generated pairs, (N, d) each."""
+        if self.detach_clean_generated:
+            return self._embed_pair_clean_constant(gen_a, gen_b)
         # One backbone pass over both halves: BN sees the 2N generated
         # images as one batch, like the set B_hat of Eq. 7.
         emb_a, emb_b = self.embed(torch.cat([gen_a, gen_b])).chunk(2)
-        return self.gen_loss(emb_a, emb_b)
+        return emb_a, emb_b
+
+    def _embed_pair_clean_constant(self, gen_a: torch.Tensor,
+                                   gen_b: torch.Tensor
+                                   ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The joint pass of :meth:`embed_generated_pair` with the D(z)
+        half as a constant: the same values, gradient through D(z') only.
+
+        Only train-mode BN mixes the rows of a batch, so the 2N joint pass
+        is split in two: (1) the joint pass without gradient, which gives
+        D(z)'s embeddings, keeps D(z)'s rows of every BN input and moves
+        the running statistics once, as the joint pass does; (2) D(z')
+        alone with gradient, each BN normalising [kept D(z) rows; D(z')
+        rows], i.e. the same 2N batch. The convolutions and linear layers
+        of pass 2 see N images, so their backward and saved activations
+        are half the joint pass's.
+        """
+        n = len(gen_a)
+        coupled = [
+            m for m in chain(self.backbone.modules(), self.neck.modules())
+            if isinstance(m, _BatchNorm) and m.training
+        ]
+        if not coupled:
+            # Nothing mixes the rows: D(z) alone gives the same values.
+            with torch.no_grad():
+                emb_a = self.embed(gen_a)
+            return emb_a, self.embed(gen_b)
+
+        clean_rows: Dict[nn.Module, List[torch.Tensor]] = {
+            m: []
+            for m in coupled
+        }
+
+        def keep_clean_rows(module: nn.Module, args: tuple) -> None:
+            # A copy: a view would keep the whole 2N input alive.
+            clean_rows[module].append(args[0][:n].clone())
+
+        def prepend_clean_rows(module: nn.Module, args: tuple) -> tuple:
+            rows = clean_rows[module].pop(0)
+            return (torch.cat([rows, args[0]]), ) + tuple(args[1:])
+
+        def drop_clean_rows(module: nn.Module, args: tuple,
+                            output: torch.Tensor) -> torch.Tensor:
+            # A copy: the next layers save their input for the backward,
+            # and a view would keep D(z)'s rows of the output alive too.
+            return output[n:].clone()
+
+        with module_hooks(coupled, pre=keep_clean_rows), torch.no_grad():
+            emb_a = self.embed(torch.cat([gen_a, gen_b]))[:n]
+        # Pass 1 already moved the running statistics; pass 2 must not
+        # move them a second time.
+        with module_hooks(coupled, pre=prepend_clean_rows,
+                          post=drop_clean_rows), \
+                preserved_bn_stats(*coupled):
+            emb_b = self.embed(gen_b)
+        return emb_a, emb_b
 
     def synthpairs_loss(
             self, clean: torch.Tensor,
@@ -150,10 +237,14 @@ class SynthPairsMixin(DecoderMixin):
     def _generate_pair(self, z: torch.Tensor, z_perturbed: torch.Tensor,
                        recon: torch.Tensor
                        ) -> Tuple[torch.Tensor, torch.Tensor]:
-        with torch.set_grad_enabled(self.gen_grad_to_decoder):
-            if self.gen_source == 'reuse':
-                gen_a = recon.detach()
-            else:
+        # With detach_clean_generated, D(z) is a constant of L_gen, so
+        # decoding it with gradient would only waste the backward.
+        grad_a = self.gen_grad_to_decoder and not self.detach_clean_generated
+        if self.gen_source == 'reuse':
+            gen_a = recon.detach()
+        else:
+            with torch.set_grad_enabled(grad_a):
                 gen_a = self.decode(z.detach())
+        with torch.set_grad_enabled(self.gen_grad_to_decoder):
             gen_b = self.decode(z_perturbed.to(z.dtype))
         return gen_a, gen_b

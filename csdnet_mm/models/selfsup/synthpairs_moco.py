@@ -49,6 +49,15 @@ class SynthPairsMoCo(SynthPairsMixin, MoCo):
         gen_source (str): D(z) of the pair: ``'reuse'`` the reconstruction
             (detached) or ``'decode'`` again without gradient; in train
             mode both give the same image. Defaults to ``'reuse'``.
+        detach_clean_generated (bool): Treat the D(z) half of the
+            generated pair as a constant of L_gen (a stop-gradient): the
+            encoder gets L_gen's gradient through D(z') only. The forward
+            computation is unchanged (same BN batch of 2N images, same
+            losses and running statistics); it saves the backward and the
+            saved activations of the encoder's pass over D(z) (and D's
+            backward over z with ``gen_grad_to_decoder=True``), at the cost
+            of a no-gradient forward over the 2N images. Defaults to False
+            (gradient through both halves, as in the paper).
         queue_len (int): MoCo queue length. Defaults to 65536.
         feat_dim (int): Projection dimension. Defaults to 128.
         momentum (float): 1 - m of the key encoder. Defaults to 0.001.
@@ -71,6 +80,7 @@ class SynthPairsMoCo(SynthPairsMixin, MoCo):
                  gradcam_positive: str = 'key',
                  gen_grad_to_decoder: bool = False,
                  gen_source: str = 'reuse',
+                 detach_clean_generated: bool = False,
                  queue_len: int = 65536,
                  feat_dim: int = 128,
                  momentum: float = 0.001,
@@ -91,7 +101,8 @@ class SynthPairsMoCo(SynthPairsMixin, MoCo):
                      gradcam_positive, self.GRADCAM_POSITIVES)
         self.gradcam_positive = gradcam_positive
         self._init_synthpairs(decoder, perturbation, gen_loss, rec_weight,
-                              gen_weight, gen_grad_to_decoder, gen_source)
+                              gen_weight, gen_grad_to_decoder, gen_source,
+                              detach_clean_generated)
 
     def _dequeue_and_enqueue(self, keys: torch.Tensor) -> None:
         # MoCo only asserts this; say which option to change instead.

@@ -40,6 +40,15 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
         gen_grad_to_decoder (bool): Let L_gen train D too. Defaults to False.
         gen_source (str): ``'reuse'`` or ``'decode'`` (see
             :class:`SynthPairsMoCo`). Defaults to ``'reuse'``.
+        detach_clean_generated (bool): Treat the D(z) half of the
+            generated pair as a constant of L_gen (a stop-gradient): the
+            encoder gets L_gen's gradient through D(z') only. The forward
+            computation is unchanged (same BN batch of 2N images, same
+            losses and running statistics); it saves the backward and the
+            saved activations of the encoder's pass over D(z) (and D's
+            backward over z with ``gen_grad_to_decoder=True``), at the cost
+            of a no-gradient forward over the 2N images. Defaults to False
+            (gradient through both halves, as in the paper).
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -60,6 +69,7 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
                  keep_bn_stats: bool = True,
                  gen_grad_to_decoder: bool = False,
                  gen_source: str = 'reuse',
+                 detach_clean_generated: bool = False,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -75,7 +85,8 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
         self.gen_loss_type = gen_loss_type
         self.keep_bn_stats = keep_bn_stats
         self._init_synthpairs(decoder, perturbation, gen_loss, rec_weight,
-                              gen_weight, gen_grad_to_decoder, gen_source)
+                              gen_weight, gen_grad_to_decoder, gen_source,
+                              detach_clean_generated)
 
     def gradcam_context(self) -> ContextManager:
         if self.keep_bn_stats:
@@ -97,8 +108,7 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
                             gen_b: torch.Tensor) -> torch.Tensor:
         if self.gen_loss_type == 'ntxent':
             return super().generated_pair_loss(gen_a, gen_b)
-        emb_a, emb_b = self.embed(torch.cat([gen_a, gen_b])).chunk(2)
-        return self.simsiam_loss(emb_a, emb_b)
+        return self.simsiam_loss(*self.embed_generated_pair(gen_a, gen_b))
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:

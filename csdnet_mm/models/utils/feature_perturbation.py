@@ -4,8 +4,7 @@ import torch
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...errors import (UserInputError, check_choice,
-                       check_holds_global_batch)
+from ...errors import UserInputError, check_choice, check_holds_global_batch
 from .gather import gather_padded
 
 
@@ -23,8 +22,8 @@ def minmax_normalize(x: torch.Tensor,
         high = x.max(dim=-1, keepdim=True).values
     else:
         low = x.masked_fill(~mask, float('inf')).min(-1, keepdim=True).values
-        high = x.masked_fill(~mask, float('-inf')).max(-1,
-                                                         keepdim=True).values
+        high = x.masked_fill(~mask, float('-inf')).max(
+            -1, keepdim=True).values
     return (x - low) / (high - low + eps)
 
 

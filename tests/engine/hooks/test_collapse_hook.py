@@ -6,9 +6,9 @@ import pytest
 import torch
 from mmengine.model import BaseModel
 
-from conftest import PYTHON, REPO_ROOT, run_tool, write_config
 from csdnet_mm.engine.hooks import CollapseHook
 from csdnet_mm.errors import TrainingCollapseError, UserInputError
+from conftest import PYTHON, REPO_ROOT, run_tool, write_config
 
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
 LN4 = math.log(4)
@@ -82,6 +82,7 @@ def test_bad_options_are_named():
         CollapseHook(tolerance=0.2, min_drop=0.1)
 
 
+@pytest.mark.slow
 def test_train_tool_stops_a_collapsed_classifier(tmp_path, demo_root):
     """Through tools/train.py: the tiny classifier learns for 6 iterations,
     then its head is zeroed (logits independent of the input, loss_cls =
@@ -104,7 +105,7 @@ def test_train_tool_stops_a_collapsed_classifier(tmp_path, demo_root):
                       env=env)
     assert result.returncode == 4, result.stderr[-3000:]
     assert 'Traceback' not in result.stderr
-    assert "error: training collapsed at iteration 11 (epoch 1)" in \
+    assert 'error: training collapsed at iteration 11 (epoch 1)' in \
         result.stderr
-    assert f"loss={LN4:.4f}" in result.stderr
+    assert f'loss={LN4:.4f}' in result.stderr
     assert 'collapse.enable=False' in result.stderr

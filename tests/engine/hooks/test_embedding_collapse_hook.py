@@ -1,3 +1,4 @@
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -56,8 +57,30 @@ def test_collapsed_embedding_stops_after_the_window(tmp_path):
                  collapsed[:7] + healthy[:1] + collapsed, tmp_path) == 16
     assert _feed(EmbeddingCollapseHook(window=2), healthy * 4,
                  tmp_path) is None
+
+
+def test_logged_value_is_the_scaled_per_channel_std(tmp_path):
+    """sqrt(d) times the mean over channels of the std over the batch of
+    the l2-normalised output, computed by hand on two batches."""
     hub = MessageHub.get_instance('embedding_collapse_test')
-    assert 0.8 < hub.get_scalar('train/embedding_std').current() < 1.2
+    # The 32 rows +e_1..+e_16, -e_1..-e_16 (already unit length): each
+    # channel holds one +1, one -1 and 30 zeros, so its mean is 0 and its
+    # std (n - 1 = 31) sqrt(2 / 31); scaled by sqrt(16): sqrt(32 / 31).
+    eye = torch.eye(16)
+    spread = torch.cat([eye, -eye])
+    assert _feed(EmbeddingCollapseHook(window=1), [spread], tmp_path) is None
+    assert hub.get_scalar('train/embedding_std').current() == \
+        pytest.approx(math.sqrt(32 / 31), rel=1e-6)
+    # Rows (3, 4) and (3, -4), normalised (0.6, +-0.8): channel 0 has std
+    # 0, channel 1 std 0.8 * sqrt(2) (n - 1 = 1); scaled by sqrt(2): 0.8.
+    pair = torch.tensor([[3., 4.], [3., -4.]])
+    assert _feed(EmbeddingCollapseHook(window=2), [pair], tmp_path) is None
+    assert hub.get_scalar('train/embedding_std').current() == \
+        pytest.approx(0.8, rel=1e-6)
+    # One point for every image: exactly 0, so window=1 stops at once.
+    assert _feed(EmbeddingCollapseHook(window=1), [torch.ones(4, 8)],
+                 tmp_path) == 1
+    assert hub.get_scalar('train/embedding_std').current() == 0
 
 
 def test_off_or_unwatchable_and_bad_options(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from csdnet_mm.benchmarks.checkpoints import compare_checkpoints
 from conftest import REPO_ROOT, write_config
 
 DATA = osp.join(REPO_ROOT, 'tests', 'data')
@@ -58,19 +59,9 @@ def _train(config, work_dir, resume=None):
 
 def _assert_equal_checkpoints(resumed, uninterrupted):
     assert resumed['meta']['iter'] == uninterrupted['meta']['iter']
-    assert resumed['state_dict'].keys() == uninterrupted['state_dict'].keys()
-    different = [key for key, value in uninterrupted['state_dict'].items()
-                 if not torch.equal(resumed['state_dict'][key], value)]
-    assert not different, (f'{len(different)} of '
-                           f'{len(uninterrupted["state_dict"])} tensors '
-                           f'differ: {different[:5]}')
-    states = uninterrupted['optimizer']['state']
-    assert resumed['optimizer']['state'].keys() == states.keys()
-    for param, state in states.items():
-        for name, value in state.items():
-            assert torch.equal(
-                torch.as_tensor(resumed['optimizer']['state'][param][name]),
-                torch.as_tensor(value)), f'optimizer {param}.{name}'
+    # Weights, buffers and the whole optimizer state, leaf by leaf.
+    diff = compare_checkpoints(uninterrupted, resumed)
+    assert diff.exact, str(diff)
 
 
 def _resume_matches(tmp_path, root, model, loop, workers, extra=''):
@@ -98,6 +89,8 @@ log_level = 'WARNING'
     assert set(checkpoint['rng_state']) >= {'torch', 'numpy', 'python'}
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1200)  # up to 4.5 min each beside a training
 @pytest.mark.parametrize('workers', [0, 2])
 @pytest.mark.parametrize('loop', list(LOOPS))
 @pytest.mark.parametrize('model', list(MODELS))
@@ -110,6 +103,7 @@ def test_resume_is_exact(tmp_path, demo_root, model, loop, workers):
     _resume_matches(tmp_path, demo_root, model, loop, workers)
 
 
+@pytest.mark.slow
 def test_resume_is_exact_without_a_config_seed(tmp_path, demo_root):
     """randomness.seed=None: the resumed run's sampler uses the checkpoint's
     seed, not the new run's."""

@@ -5,9 +5,9 @@ import pytest
 import torch
 from mmengine.model import BaseModel
 
-from conftest import PYTHON, REPO_ROOT, run_tool
 from csdnet_mm.engine.hooks import NonFiniteLossHook
 from csdnet_mm.errors import NonFiniteLossError
+from conftest import PYTHON, REPO_ROOT, run_tool
 
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
 
@@ -49,6 +49,7 @@ def test_non_finite_loss_names_iteration_terms_and_checkpoint(tmp_path):
         runner.model.parse_losses(dict(loss_a=torch.tensor(float('inf'))))
 
 
+@pytest.mark.slow
 def test_train_tool_stops_before_nan_weights(tmp_path, demo_root):
     data = [f'{split}_dataloader.dataset.data_root={demo_root}'
             for split in ('train', 'val', 'test')]

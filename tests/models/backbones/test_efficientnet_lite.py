@@ -120,6 +120,7 @@ def test_missing_package_says_how_to_install(monkeypatch):
         _build()
 
 
+@pytest.mark.slow
 def test_converter_verifies_against_the_package_model(conversion):
     result, dst = conversion
     assert result.returncode == 0, result.stderr[-2000:]
@@ -133,6 +134,7 @@ def test_converter_verifies_against_the_package_model(conversion):
     assert not any('_fc' in k for k in keys)
 
 
+@pytest.mark.slow
 def test_converted_weights_load_through_init_cfg(pretrained_pair):
     backbone, reference = pretrained_pair
     x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(
@@ -144,6 +146,7 @@ def test_converted_weights_load_through_init_cfg(pretrained_pair):
     assert (got - expected).abs().max().item() < 1e-5
 
 
+@pytest.mark.slow
 def test_wrong_source_exits_2_naming_it(tmp_path, capsys):
     dst = str(tmp_path / 'out.pth')
     missing = str(tmp_path / 'nope.pth')
@@ -171,6 +174,7 @@ def test_wrong_source_exits_2_naming_it(tmp_path, capsys):
     assert not osp.exists(dst)
 
 
+@pytest.mark.slow
 def test_pretrained_features_recognise_sample_photos(pretrained_pair):
     """The shipped weights are genuinely ImageNet-trained: the converted
     backbone plus the package's own classifier names sklearn's two bundled
@@ -217,8 +221,19 @@ def test_classifier_config_trains_a_step():
                         for _ in range(2)],
                 data_samples=[DataSample().set_gt_label(i) for i in (0, 2)])
     data = model.data_preprocessor(data, training=True)
+    seen = {}
+    model.head.fc.register_forward_hook(
+        lambda module, args, out: seen.update(feats=args[0].detach(),
+                                              logits=out.detach()))
     losses = model(**data, mode='loss')
     losses['loss'].backward()
     assert torch.isfinite(losses['loss'])
     assert model.backbone.model._conv_stem.weight.grad is None
-    assert model.backbone.model._conv_head.weight.grad is not None
+    assert model.backbone.model._conv_head.weight.grad.abs().sum() > 0
+    # Cross-entropy, mean over the batch of 2: dL/dW = (softmax - one-hot)
+    # of the logits, times the pooled features, over 2.
+    target = torch.nn.functional.one_hot(torch.tensor([0, 2]), 3).float()
+    error = seen['logits'].softmax(1) - target
+    torch.testing.assert_close(model.head.fc.weight.grad,
+                               error.t() @ seen['feats'] / 2)
+    torch.testing.assert_close(model.head.fc.bias.grad, error.sum(0) / 2)

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from conftest import state_dicts_on_ranks
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.necks import MemoryQueueNeck
+from conftest import state_dicts_on_ranks
 
 
 def test_forward_pools_projects_normalises():
@@ -77,6 +77,7 @@ def _enqueue_on_rank(rank):
     return neck
 
 
+@pytest.mark.slow
 def test_enqueue_gathers_uneven_batches_across_ranks(tmp_path):
     states = state_dicts_on_ranks(_enqueue_on_rank, tmp_path)
     for state in states:

@@ -249,3 +249,121 @@ def test_sigmoid_decoder_maps_to_normalised_space():
     image = model.decode(torch.randn(2, CHANNELS))
     # [0, 1] * 255 normalised by mean 127.5, std 64 -> [-1.99, 1.99].
     assert image.min() >= -127.5 / 64 and image.max() <= 127.5 / 64
+
+
+# detach_clean_generated: the cases of the generated pair's forward (MoCo,
+# SimSiam with both L_gen forms, D(z) decoded again with gradient into D,
+# and no train-mode BN in the encoder, where nothing mixes the rows).
+DETACH_CASES = [
+    (_moco, {}),
+    (_simsiam, {}),
+    (_simsiam, dict(gen_loss_type='simsiam')),
+    (_moco, dict(gen_source='decode', gen_grad_to_decoder=True)),
+    (_moco, dict(backbone=dict(BACKBONE, norm_eval=True))),
+]
+
+
+def _default_and_detached(build, overrides):
+    torch.manual_seed(1)
+    default = build(**overrides).train()
+    detached = build(detach_clean_generated=True, **overrides).train()
+    detached.load_state_dict(default.state_dict())
+    return default, detached
+
+
+def _step(model):
+    # The same noise draws for both models.
+    torch.manual_seed(3)
+    return model.loss(_views(), None)
+
+
+def _gen_grads(model, losses):
+    model.zero_grad(set_to_none=True)
+    losses['loss_gen'].backward()
+    return {name: p.grad.clone() for name, p in model.named_parameters()
+            if p.grad is not None}
+
+
+@pytest.mark.parametrize('build,overrides', DETACH_CASES)
+def test_detach_clean_generated_keeps_the_forward(build, overrides):
+    default, detached = _default_and_detached(build, overrides)
+    losses, losses_detached = _step(default), _step(detached)
+    assert losses.keys() == losses_detached.keys()
+    for key in losses:
+        assert torch.equal(losses[key], losses_detached[key]), key
+    # BN running statistics (moved once, by the 2N batch), bank and queue.
+    state = detached.state_dict()
+    for key, value in default.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+def _joint_pass_clean_constant(model):
+    """Reference for the option: the default joint pass over the 2N images
+    with D(z)'s rows detached at every BN input and at the output."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    from csdnet_mm.models.selfsup.synthpairs_base import module_hooks
+
+    def embed_pair(gen_a, gen_b):
+        n = len(gen_a)
+        norms = [m for m in list(model.backbone.modules()) +
+                 list(model.neck.modules()) if isinstance(m, _BatchNorm)]
+
+        def detach_clean(module, args):
+            x = args[0]
+            return (torch.cat([x[:n].detach(), x[n:]]), )
+
+        with module_hooks(norms, pre=detach_clean):
+            emb = model.embed(torch.cat([gen_a, gen_b]))
+        return emb[:n].detach(), emb[n:]
+
+    return embed_pair
+
+
+def _relative_error(got, expected):
+    return float((got - expected).abs().max() / expected.abs().max())
+
+
+@pytest.mark.parametrize('build,overrides', DETACH_CASES[:4])
+def test_detach_clean_generated_gradient(build, overrides):
+    default, detached = _default_and_detached(build, overrides)
+    reference = build(**overrides).train()
+    reference.load_state_dict(default.state_dict())
+    reference.embed_generated_pair = _joint_pass_clean_constant(reference)
+    both_halves = _gen_grads(default, _step(default))
+    clean_constant = _gen_grads(reference, _step(reference))
+    got = _gen_grads(detached, _step(detached))
+    assert got.keys() == clean_constant.keys() == both_halves.keys()
+    backbone = [name for name in got if name.startswith('backbone.')]
+    assert backbone and all(got[name].abs().sum() > 0 for name in backbone)
+    for name, grad in got.items():
+        # Up to fp32 rounding: pass 2 sums the gradient over N images.
+        assert _relative_error(grad, clean_constant[name]) < 1e-4, name
+    # ... and not the default's, which also flows through D(z).
+    for name in backbone:
+        assert _relative_error(got[name], both_halves[name]) > 0.1, name
+
+
+def _saved_bytes(model):
+    """Bytes that autograd saves for the backward of one training step."""
+    total = 0
+
+    def pack(tensor):
+        nonlocal total
+        total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        _step(model)
+    return total
+
+
+@pytest.mark.parametrize('build', [_moco, _simsiam])
+def test_detach_clean_generated_shrinks_the_backward(build):
+    default, detached = _default_and_detached(build, {})
+    # The encoder's pass over D(z) keeps no activations for the backward.
+    assert _saved_bytes(detached) < 0.9 * _saved_bytes(default)
+    gen_a, gen_b = torch.randn(2, 4, 3, SIZE, SIZE).unbind()
+    gen_b.requires_grad_()
+    emb_a, emb_b = detached.embed_generated_pair(gen_a, gen_b)
+    assert emb_a.grad_fn is None and emb_b.grad_fn is not None

@@ -1,12 +1,13 @@
 """all_gather_with_grad: the plugin's copy of MMPretrain's SimCLR
 GatherLayer (not exported by mmpretrain.models) gives the same values and
 gradients, in one process and across two gloo ranks."""
+import pytest
 import torch
 import torch.nn as nn
 from mmpretrain.models.selfsup.simclr import GatherLayer
 
-from conftest import state_dicts_on_ranks
 from csdnet_mm.models.utils import all_gather_with_grad
+from conftest import state_dicts_on_ranks
 
 
 def _loss_and_grad(gather, rank):
@@ -39,6 +40,7 @@ def test_single_process_is_the_identity_with_gradient():
     assert len(all_gather_with_grad(x)) == 1
 
 
+@pytest.mark.slow
 def test_two_ranks_match_mmpretrain_gather_layer(tmp_path):
     states = state_dicts_on_ranks(_both, tmp_path)
     for rank, state in enumerate(states):

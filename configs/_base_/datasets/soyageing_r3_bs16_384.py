@@ -1,9 +1,0 @@
-_base_ = './ufg_bs16_384.py'
-# SoyAgeing-R3: 198 classes; labels 1..198 in anno/{train,test}.txt.
-data_root = 'data/UFG/SoyAgeing/R3'
-data_preprocessor = dict(num_classes=198)
-train_dataloader = dict(
-    batch_size=16, dataset=dict(data_root=data_root, subset='SoyAgeing-R3'))
-val_dataloader = dict(
-    batch_size=16, dataset=dict(data_root=data_root, subset='SoyAgeing-R3'))
-test_dataloader = val_dataloader

@@ -1,0 +1,228 @@
+"""Markdown tables of the suites' results: mean ± sample std over the
+seeds with each seed's value, and paired differences."""
+import statistics
+from typing import Dict, List, Optional, Tuple
+
+from ..stats import mean_sd, paired
+from . import definitions as defs
+
+
+def mean_std(values: List[float]) -> str:
+    """'mean ± sample std' (n - 1 in the denominator), 2 decimals; the value
+    alone for one seed."""
+    return f'{values[0]:.2f}' if len(values) == 1 else mean_sd(values)
+
+
+def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
+    """A markdown table: mean +- std over the seeds, then each seed."""
+    seeds = sorted(per_seed)
+    seed_list = _seed_list(seeds)
+
+    def values(run: str, key: str) -> List[float]:
+        return [per_seed[s][run][key] for s in seeds]
+
+    def cell(run: str, key: str) -> str:
+        return _cell(values(run, key))
+
+    lines = [
+        f'Seeds {seed_list}; mean ± sample std (per-seed values).', '',
+        '| 10-shot fine-tuning | test top-1 (%) |', '|---|---|'
+    ]
+    for run, label in defs.CLASSIFIER_ROWS:
+        lines.append(f'| {label} | {cell(run, "accuracy/top1")} |')
+    lines += [
+        '', '| encoder | ' + ' | '.join(m[2] for m in defs.ENCODER_METRICS)
+        + ' |', '|---' * (len(defs.ENCODER_METRICS) + 1) + '|'
+    ]
+    for encoder, label in defs.ENCODER_ROWS:
+        cells = [cell(f'{encoder}_{run}', key)
+                 for run, key, _ in defs.ENCODER_METRICS]
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def _cell(values: List[float]) -> str:
+    return f'{mean_std(values)} (' + ' / '.join(
+        f'{v:.1f}' for v in values) + ')'
+
+
+def _seed_list(seeds: List[int]) -> str:
+    return ' / '.join(map(str, seeds))
+
+
+def summarize_suite(suite: str,
+                    per_unit: Dict[Tuple[str, str, int], Dict]) -> str:
+    """Markdown tables, one per backbone and task: mean ± sample std over
+    the seeds with each seed's value; the ablation also gives each row's
+    paired difference to the stock classifier.
+
+    Args:
+        suite (str): ``csdnet-ablation`` or ``csdnet-stability``.
+        per_unit (dict): ``{(backbone, task, seed): {run: record}}``; a
+            record has ``metrics`` (``val/top1``, ``test/top1``) or
+            ``collapsed_at``.
+    """
+    units = sorted({(b, t) for b, t, _ in per_unit})
+    # The rows every unit has (``--runs`` may have narrowed a call).
+    rows = [r for r in defs.suite_rows(suite)
+            if all(r.name in u for u in per_unit.values())]
+    ablation = suite == 'csdnet-ablation'
+    lines = []
+    for backbone, task in units:
+        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
+                                                               task))
+        results = [per_unit[(backbone, task, s)] for s in seeds]
+        lines += ['', f'**{backbone}, {task}** — seeds '
+                  + _seed_list(seeds)
+                  + '; mean ± sample std (per-seed values)', '']
+        if ablation:
+            lines += ['| run | val top-1 (%) | test top-1 (%) | '
+                      'test − stock (paired) |', '|---|---|---|---|']
+        else:
+            lines += ['| run | val top-1 (%) |', '|---|---|']
+        for row in rows:
+            records = [r[row.name] for r in results]
+            collapsed = [r for r in records if 'collapsed_at' in r]
+            if collapsed:
+                its = ', '.join(str(int(r['collapsed_at'])) for r in
+                                collapsed)
+                cells = [f'collapsed on {len(collapsed)} of {len(records)} '
+                         f'seeds (stopped at iteration {its})']
+                if ablation:
+                    cells += ['–', '–']
+            else:
+                cells = [_cell([r['metrics']['val/top1'] for r in records])]
+                if ablation:
+                    test = [r['metrics']['test/top1'] for r in records]
+                    stock = [r['stock']['metrics']['test/top1']
+                             for r in results]
+                    cells += [_cell(test), _cell(
+                        [a - b for a, b in zip(test, stock)])]
+            lines.append(f'| {row.label} | ' + ' | '.join(cells) + ' |')
+    if ablation and len(units) > 1:
+        lines += overall_rows(rows, units, per_unit)
+    return '\n'.join(lines).strip()
+
+
+def overall_rows(rows, units, per_unit) -> List[str]:
+    """One table over every backbone and task: each row's validation
+    top-1 averaged over the units (each unit's mean over its seeds, so every
+    task weighs the same), the row defaults are chosen on; and its paired
+    test difference to the stock classifier over every unit and seed."""
+    def unit_mean(name, key, unit):
+        return statistics.mean(
+            r[name]['metrics'][key] for (b, t, _), r in per_unit.items()
+            if (b, t) == unit)
+
+    lines = ['', f'**All {len(units)} backbone × task units** — validation '
+             'top-1 averaged over the units (each unit its mean over the '
+             'seeds); paired test difference to stock over every unit and '
+             'seed', '', '| run | val top-1, mean over units (%) | '
+             'test − stock, all runs (mean ± std, n) |', '|---|---|---|']
+    for row in rows:
+        if any('collapsed_at' in r[row.name] for r in per_unit.values()):
+            lines.append(f'| {row.label} | collapsed in some runs | – |')
+            continue
+        val = statistics.mean(unit_mean(row.name, 'val/top1', u)
+                              for u in units)
+        diffs = [r[row.name]['metrics']['test/top1'] -
+                 r['stock']['metrics']['test/top1']
+                 for r in per_unit.values()]
+        lines.append(f'| {row.label} | {val:.2f} | {mean_std(diffs)}, '
+                     f'n = {len(diffs)} |')
+    return lines
+
+
+def pooled_pairs(per_unit: Dict[Tuple[str, str, int], Dict],
+                 pairs: List[Tuple[str, str]]) -> str:
+    """For each (a, b): the paired difference a − b on validation (what a
+    choice is made on) and on test, over every unit and seed that ran
+    both; mean ± sd, 95 % t interval, n, and how many are above zero."""
+    lines = ['| a − b, every unit and seed | validation top-1 | '
+             'test top-1 | n | a above b (val / test) |',
+             '|---|---|---|---|---|']
+    for a, b in pairs:
+        both = [r for r in per_unit.values()
+                if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})]
+        if not both:
+            continue
+        cells = []
+        above = []
+        for key in ('val/top1', 'test/top1'):
+            diff = paired([r[a]['metrics'][key] for r in both],
+                          [r[b]['metrics'][key] for r in both])
+            cells.append(str(diff))
+            above.append(str(sum(v > 0 for v in diff.values)))
+        lines.append(f'| {a} − {b} | ' + ' | '.join(cells) +
+                     f' | {len(both)} | ' + ' / '.join(above) + ' |')
+    return '\n'.join(lines)
+
+
+def per_unit_of(runs: Dict[str, Dict]) -> Dict[Tuple[str, str, int], Dict]:
+    """An archive's records (``RunArchive.runs()``) by (backbone, task,
+    seed), then run."""
+    per_unit: Dict[Tuple[str, str, int], Dict] = {}
+    for record in runs.values():
+        unit = (record['backbone'], record['task'], record['seed'])
+        per_unit.setdefault(unit, {})[record['run']] = record
+    return per_unit
+
+
+def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
+    """Markdown tables: each encoder's linear top-1 at the three label
+    fractions and retrieval over the seeds it has results for; the paired
+    linear differences of the SynthPairs rows to the SSL method they add to
+    (MoCo v2, SimSiam) and of the diagnostic rows to their method's default
+    (SynthPairs-MoCo); then the same linear tables on the validation split,
+    the figures options and defaults are chosen by."""
+
+    def table(first_column: str, metrics: List[Tuple[str, str]],
+              rows: List[Tuple[str, str]],
+              baseline: Optional[str] = None) -> List[str]:
+        """(label, run) rows, each over the seeds where the run (and the
+        baseline it is paired with) has every metric; [] if none."""
+        names = () if baseline is None else (baseline, )
+        lines = []
+        for label, name in rows:
+            seeds = [s for s in sorted(per_seed)
+                     if all(key in per_seed[s].get(n, {})
+                            for n in (name, ) + names for key, _ in metrics)]
+            if seeds:
+                lines.append(f'| {label} | ' + ' | '.join(_cell([
+                    per_seed[s][name][key] -
+                    (per_seed[s][baseline][key] if baseline else 0.0)
+                    for s in seeds]) for key, _ in metrics) +
+                    f' | {_seed_list(seeds)} |')
+        if not lines:
+            return []
+        return ['', f'| {first_column} | ' +
+                ' | '.join(m[1] for m in metrics) + ' | seeds |',
+                '|---' * (len(metrics) + 2) + '|'] + lines
+
+    labels = {r.name: r.label for r in defs.SSL_ROWS}
+    linear = [m for m in defs.SSL_METRICS if m[0].startswith('linear')]
+    validation = [(f'linear{p}/val', f'linear {p} % (val)')
+                  for p in defs.SSL_LINEAR]
+    every_row = [(r.label, r.name) for r in defs.SSL_ROWS]
+    # Each SynthPairs row against the SSL method it adds to; a diagnostic
+    # row (its method's config with an option changed) also against that
+    # method's default.
+    paired: Dict[str, List[Tuple[str, str]]] = {}
+    for row in defs.SSL_ROWS:
+        baselines = [defs.SSL_BASELINES.get(row.method)]
+        if row.method in defs.SSL_BASELINES and row.name != row.method:
+            baselines.append(row.method)
+        for baseline in filter(None, baselines):
+            paired.setdefault(baseline, []).append((row.label, row.name))
+    lines = ['Mean ± sample std over the seeds of the last column '
+             '(per-seed values, in that order); test split.']
+    lines += table('encoder', defs.SSL_METRICS, every_row)
+    val_lines = table('encoder', validation, every_row)
+    for baseline, rows in paired.items():
+        title = f'encoder − {labels[baseline]} (paired)'
+        lines += table(title, linear, rows, baseline)
+        val_lines += table(title, validation, rows, baseline)
+    if val_lines:
+        lines += ['', 'Validation split (options and defaults are chosen '
+                  'on it), linear top-1.'] + val_lines
+    return '\n'.join(lines)
