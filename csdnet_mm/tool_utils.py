@@ -208,8 +208,8 @@ FINAL_METRICS_FILE = 'final_val_metrics.json'
 TEST_METRICS_FILE = 'test_metrics.json'
 
 
-def write_final_metrics(work_dir: str, metrics: dict,
-                        name: str = FINAL_METRICS_FILE) -> str:
+def write_metrics_json(work_dir: str, metrics: dict,
+                       name: str = FINAL_METRICS_FILE) -> str:
     """Write metrics as JSON in the work dir; return the file's path."""
     path = osp.join(work_dir, name)
     with open(path, 'w') as f:

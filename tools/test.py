@@ -21,7 +21,7 @@ from csdnet_mm.allocator import setup_cpu_allocator
 from csdnet_mm.tool_utils import (TEST_METRICS_FILE, apply_dataloader_defaults,
                                   finalize_distributed, finish_cfg,
                                   quiet_known_warnings, report_user_errors,
-                                  set_work_dir, write_final_metrics)
+                                  set_work_dir, write_metrics_json)
 
 
 def parse_args():
@@ -164,7 +164,7 @@ def main():
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
     if metrics and runner.rank == 0:
-        write_final_metrics(cfg.work_dir, metrics, TEST_METRICS_FILE)
+        write_metrics_json(cfg.work_dir, metrics, TEST_METRICS_FILE)
     finalize_distributed()
 
 

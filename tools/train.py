@@ -19,7 +19,7 @@ from csdnet_mm.tool_utils import (add_reliability_hooks,
                                   apply_dataloader_defaults, final_metrics,
                                   finalize_distributed, finish_cfg,
                                   quiet_known_warnings, report_user_errors,
-                                  set_work_dir, write_final_metrics)
+                                  set_work_dir, write_metrics_json)
 
 
 def parse_args():
@@ -137,7 +137,7 @@ def main():
 
     metrics = final_metrics(runner)
     if metrics and runner.rank == 0:
-        write_final_metrics(cfg.work_dir, metrics)
+        write_metrics_json(cfg.work_dir, metrics)
         shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(metrics.items()))
         print(f'Final validation metrics ({cfg.work_dir}): {shown}',
               flush=True)
