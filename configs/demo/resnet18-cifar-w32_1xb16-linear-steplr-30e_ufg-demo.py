@@ -10,11 +10,13 @@
 # (MAE's linear-probing normalisation): the demo encoders' pooled features
 # differ ~10x in scale, and MoCo's linear lr 30 on raw features diverged on
 # the MoCo v2 demo encoder (loss > 500, chance accuracy). With it, one
-# recipe fits every encoder: SGD lr 0.1, wd 0, steps at 60 % and 80 % of the
-# demo's 30 epochs. The pipelines are the demo classifier's.
+# recipe fits every encoder (schedules/linear_sgd_steplr_30e.py: SGD lr 0.1,
+# wd 0, steps at 60 % and 80 % of 30 epochs). The pipelines are the demo
+# classifier's.
 _base_ = [
     '../_base_/models/resnet18_cifar_w32.py',
     '../_base_/datasets/ufg_demo_bs16_64.py',
+    '../_base_/schedules/linear_sgd_steplr_30e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -29,15 +31,9 @@ model = dict(
     neck=dict(_delete_=True, type='PooledBatchNormNeck', in_channels=256),
     head=dict(num_classes=10))
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[18, 24], gamma=0.1)
-]
-train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
+# The demo validates every 5 epochs, as its classifier does
+# (demo_adamw_30e.py).
+train_cfg = dict(val_interval=5)
 
 default_hooks = dict(
     logger=dict(interval=10),

@@ -1,5 +1,6 @@
 """What a benchmark run is archived with: its machine, its commit, and one
 JSON archive per suite that every run is added to as soon as it finishes."""
+import glob
 import json
 import os
 import os.path as osp
@@ -53,6 +54,20 @@ def machine(threads: Optional[int] = None,
     return info
 
 
+def machine_label(info: Optional[Dict]) -> str:
+    """One line naming a run's machine (a record's ``machine``). Runs made
+    before runs carried machine records hold only a ``label``."""
+    if not info:
+        return 'machine not recorded'
+    if 'label' in info:
+        return info['label']
+    device = info.get('gpu') or info.get('cpu', 'unknown CPU')
+    threads = info.get('threads')
+    return (f'{device}, {info.get("cores")} cores'
+            + (f', {threads} thread(s) per run' if threads else '') +
+            f', torch {info.get("torch")}, allocator {info.get("allocator")}')
+
+
 class RunArchive:
     """A suite's archive: ``{"suite", "format", "runs": {key: record}}``.
 
@@ -101,3 +116,52 @@ class RunArchive:
                                runs=runs), f, indent=1, sort_keys=True)
                 f.write('\n')
             os.replace(tmp, self.path)
+
+
+def training_record(work_dir: str, threads: Optional[int] = None,
+                    note: Optional[str] = None) -> Dict:
+    """The archive record of a finished ``tools/train.py`` run, made on the
+    machine that trained it: its config, final validation metrics (and
+    ``tools/test.py``'s test metrics, when written), the validation
+    accuracy logged at each evaluation, wall time (from the run folder's
+    start time to the final metrics), commit and machine.
+
+    Args:
+        work_dir (str): The run's work dir.
+        threads (int, optional): ``OMP_NUM_THREADS`` it ran with.
+        note (str, optional): What else ran beside it, or anything else a
+            reader of the figure needs.
+    """
+    import datetime
+
+    from ..errors import UserInputError
+    from ..tool_utils import FINAL_METRICS_FILE, TEST_METRICS_FILE
+    from .scalars import find_scalars, read_scalars
+    final = osp.join(work_dir, FINAL_METRICS_FILE)
+    if not osp.isfile(final):
+        raise UserInputError(
+            f'{work_dir}: no {FINAL_METRICS_FILE}; archive a work dir of a '
+            'finished tools/train.py run (it writes that file at the end)')
+    with open(final) as f:
+        record = dict(metrics={f'val/{k}': v for k, v in json.load(f).items()})
+    test = osp.join(work_dir, TEST_METRICS_FILE)
+    if osp.isfile(test):
+        with open(test) as f:
+            record['metrics'].update(
+                {f'test/{k}': v for k, v in json.load(f).items()})
+    configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
+    record['config'] = osp.basename(configs[0]) if configs else None
+    scalars = find_scalars(work_dir)
+    record['val_curve'] = [
+        {k: v for k, v in line.items() if k == 'step' or '/' in k}
+        for line in read_scalars(scalars) if 'iter' not in line]
+    run_folder = osp.basename(osp.dirname(osp.dirname(scalars)))
+    try:
+        # MMEngine names the run folder by its local start time.
+        started = datetime.datetime.strptime(run_folder, '%Y%m%d_%H%M%S')
+        record['seconds'] = round(
+            osp.getmtime(final) - started.timestamp(), 1)
+    except ValueError:
+        record['seconds'] = None
+    record.update(commit=commit(), machine=machine(threads), note=note)
+    return record

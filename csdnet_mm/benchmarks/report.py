@@ -8,18 +8,22 @@ rewrites every block; ``--check`` lists the blocks whose committed text
 differs (a test runs it), so a table cannot drift from its runs.
 """
 import glob
+import json
 import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Dict, List
 
 from . import across
-from .realdata.ssl_archive import read_archive
-from .realdata.tables import (per_unit_of, pooled_pairs, summarize_ssl,
-                              summarize_suite)
+from .measured import measured_table
+from .realdata.ssl_archive import machines_of, open_archive, per_seed_of
+from .realdata.tables import (cell, per_unit_of, pooled_pairs, seed_list,
+                              ssl_pairs, summarize_ssl, summarize_suite)
 from .records import RunArchive
 
 RESULTS = osp.join('docs', 'results')
 SSL_ARCHIVE = osp.join(RESULTS, 'ssl_fmnist8-32px.json')
+# The headline re-run on one machine, with the leak-free validation split.
+SSL_RERUN_ARCHIVE = osp.join(RESULTS, 'ssl.json')
 ABLATION_ARCHIVE = osp.join(RESULTS, 'csdnet-ablation.json')
 CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
 # The pooled pairs of the check-across table: one default against another.
@@ -55,14 +59,51 @@ def check_across(root: str) -> str:
         tasks, CHECK_PAIRS)
 
 
-def ssl_tables(root: str) -> str:
-    return summarize_ssl(read_archive(osp.join(root, SSL_ARCHIVE)))
+def ssl_tables(root: str, archive: str = SSL_ARCHIVE) -> str:
+    records = open_archive(osp.join(root, archive)).runs().values()
+    if not records:
+        return f'`{archive}` holds no run yet.'
+    return summarize_ssl(per_seed_of(records), machines_of(records))
 
 
-# SSDP against the stock classifier and the two controls.
-ABLATION_PAIRS = (('view', 'stock'), ('view', 'stock_2x'),
-                  ('view', 'random_view'), ('stock_2x', 'stock'),
-                  ('random_view', 'stock'))
+def ssl_rerun_tables(root: str) -> str:
+    return ssl_tables(root, SSL_RERUN_ARCHIVE)
+
+
+# What the SSL readings compare: each SSL method against the start, the
+# SynthPairs rows against the method they add to, the diagnostic rows
+# against the default, and the two SSL methods with each other.
+SSL_PAIRS = (('mocov2', 'start'), ('simsiam', 'start'),
+             ('simsiam', 'mocov2'), ('synthpairs', 'mocov2'),
+             ('synthpairs_simsiam', 'simsiam'),
+             ('synthpairs_simsiam', 'mocov2'),
+             ('synthpairs_simsiam', 'synthpairs'),
+             ('synthpairs_gradcam', 'mocov2'), ('synthpairs_lowvar', 'mocov2'),
+             ('synthpairs_random', 'mocov2'), ('synthpairs_detach', 'mocov2'),
+             ('synthpairs_gen0', 'mocov2'), ('synthpairs_gen0_rec0', 'mocov2'),
+             ('synthpairs_gradcam', 'synthpairs'),
+             ('synthpairs_lowvar', 'synthpairs'),
+             ('synthpairs_random', 'synthpairs'),
+             ('synthpairs_detach', 'synthpairs'),
+             ('synthpairs_gen0', 'synthpairs'),
+             ('synthpairs_gen0_rec0', 'synthpairs'),
+             ('synthpairs_gradcam', 'synthpairs_lowvar'),
+             ('synthpairs_gen0_rec0', 'synthpairs_gen0'))
+
+
+def ssl_pair_table(root: str) -> str:
+    records = open_archive(osp.join(root, SSL_ARCHIVE)).runs().values()
+    return ssl_pairs(per_seed_of(records), machines_of(records), SSL_PAIRS)
+
+
+# Each module against what it adds to, SSDP against the two controls and
+# full CSDNet against the stock classifier and the longer schedule.
+ABLATION_PAIRS = (('reweight', 'stock'), ('view', 'stock'),
+                  ('view', 'reweight'), ('view_ssdt', 'view'),
+                  ('view_ddl', 'view'), ('full', 'view'),
+                  ('full', 'stock'), ('view', 'stock_2x'),
+                  ('full', 'stock_2x'), ('view', 'random_view'),
+                  ('stock_2x', 'stock'), ('random_view', 'stock'))
 
 
 def ablation_tables(root: str) -> str:
@@ -73,10 +114,104 @@ def ablation_tables(root: str) -> str:
             pooled_pairs(per_unit, ABLATION_PAIRS))
 
 
+# The CSDNet README's summary: the stock classifier, SSDP, the longer
+# schedule and the full method, test top-1 per backbone and task.
+CSDNET_RESULT_ROWS = (('stock', 'stock `ImageClassifier`'),
+                      ('view', 'SSDP (re-weighting + view)'),
+                      ('stock_2x', 'stock at 2× epochs'),
+                      ('full', 'CSDNet (SSDP + DDL + SSDT)'))
+
+
+def csdnet_results(root: str) -> str:
+    per_unit = per_unit_of(
+        RunArchive(osp.join(root, ABLATION_ARCHIVE),
+                   'csdnet-ablation').runs())
+    rows = [(name, label) for name, label in CSDNET_RESULT_ROWS
+            if all(name in runs for runs in per_unit.values())]
+    lines = ['| backbone, task | seeds | ' +
+             ' | '.join(label for _, label in rows) + ' |',
+             '|---' * (len(rows) + 2) + '|']
+    for backbone, task in sorted({(b, t) for b, t, _ in per_unit}):
+        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
+                                                               task))
+        cells = [
+            cell([per_unit[(backbone, task, s)][name]['metrics']['test/top1']
+                  for s in seeds]) for name, _ in rows
+        ]
+        lines.append(f'| {backbone}, {task} | {seed_list(seeds)} | ' +
+                     ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+CSDNET_PAIRS = (('view', 'stock'), ('full', 'stock'), ('view', 'stock_2x'),
+                ('full', 'stock_2x'), ('view', 'random_view'))
+
+
+def csdnet_pairs(root: str) -> str:
+    return pooled_pairs(
+        per_unit_of(
+            RunArchive(osp.join(root, ABLATION_ARCHIVE),
+                       'csdnet-ablation').runs()), CSDNET_PAIRS)
+
+
+# tools/benchmark.py results, in the order of the docs' cost table.
+COST_RESULTS = tuple(
+    osp.join(RESULTS, 'cpu_allocator', f'{pair}_{mode}.json')
+    for pair in ('demo', 'r50') for mode in ('auto', 'glibc_nommap', 'off')
+) + tuple(
+    osp.join(RESULTS, 'synthpairs_step', f'{name}.json')
+    for name in ('mocov2_vs_synthpairs-default',
+                 'mocov2_vs_synthpairs-detach_clean_generated',
+                 'synthpairs-default_vs_detach_clean_generated'))
+
+
+def _faults(count: float) -> str:
+    return f'{count / 1000:.1f} k' if count >= 1000 else f'{count:.0f}'
+
+
+def cost_table(root: str) -> str:
+    """Each archived ``tools/benchmark.py --out`` result as one row."""
+    lines = ['| A → B | batch, input | allocator in effect | train step A → B '
+             '(ms) | train B/A (spread) | inference B/A | peak train memory '
+             'B/A | extra parameters (% of A\'s backbone) | page faults / '
+             'step A, B | file |', '|---' * 10 + '|']
+    for path in COST_RESULTS:
+        with open(osp.join(root, path)) as f:
+            result = json.load(f)
+        a, b, ratio, setup = (result['a'], result['b'], result['ratio'],
+                              result['setup'])
+        step = ratio['train_step_s']
+        names = ' → '.join(
+            f'`{osp.basename(side["config"])}`' + ''.join(
+                f' `{k}={v}`'
+                for k, v in setup.get(f'cfg_options_{key}', {}).items())
+            for key, side in (('a', a), ('b', b)))
+        lines.append(
+            f'| {names} | {setup["batch_size"]}, '
+            f'{"×".join(map(str, setup["input_size"]))} px | '
+            f'{setup.get("allocator_in_effect", "not recorded")} | '
+            f'{a["train_step_s"]["median"] * 1000:.1f} → '
+            f'{b["train_step_s"]["median"] * 1000:.1f} | '
+            f'{step["median"]:.3f} ({step["min"]:.3f}–{step["max"]:.3f}) | '
+            f'{ratio["inference_s"]["median"]:.3f} | '
+            f'{ratio["peak_train_bytes"]:.3f} | '
+            f'{100 * result["extra_params_vs_a_backbone"]:.2f} | '
+            f'{_faults(a["page_faults_per_step"])}, '
+            f'{_faults(b["page_faults_per_step"])} | '
+            f'`{osp.relpath(path, RESULTS)}` |')
+    return '\n'.join(lines)
+
+
 BLOCKS = (
+    Block('README.md', 'measured', measured_table),
+    Block('docs/benchmarks.md', 'cost-table', cost_table),
     Block('docs/benchmarks.md', 'check-across', check_across),
     Block('docs/benchmarks.md', 'csdnet-ablation', ablation_tables),
     Block('docs/benchmarks.md', 'ssl-tables', ssl_tables),
+    Block('docs/benchmarks.md', 'ssl-pairs', ssl_pair_table),
+    Block('docs/benchmarks.md', 'ssl-rerun', ssl_rerun_tables),
+    Block('configs/csdnet/README.md', 'csdnet-results', csdnet_results),
+    Block('configs/csdnet/README.md', 'csdnet-pairs', csdnet_pairs),
 )
 
 

@@ -30,7 +30,7 @@ def test_a_table_edited_by_hand_is_found_and_rewritten(tmp_path):
 
 def test_missing_markers_say_which_file_and_table(tmp_path):
     block = report.BLOCKS[0]
-    (tmp_path / block.path).parent.mkdir(parents=True)
+    (tmp_path / block.path).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / block.path).write_text('no markers\n')
     with pytest.raises(ValueError, match=block.name):
         report.stale(str(tmp_path))

@@ -18,26 +18,32 @@ from conftest import REPO_ROOT
 pytest.importorskip('efficientnet_lite_pytorch')
 
 FM = osp.join(REPO_ROOT, 'configs', 'fashion_mnist')
-STOCK = 'efficientnet-lite0_fmnist8-10shot.py'
-CSDNET = 'csdnet_efficientnet-lite0_fmnist8-10shot.py'
-MOBILENET = 'mobilenet-v2_fmnist8-10shot.py'
-CSDNET_MOBILENET = 'csdnet_mobilenet-v2_fmnist8-10shot.py'
-MOCO = 'mocov2_efficientnet-lite0_fmnist8.py'
-DECODER = 'synthpairs-decoder_efficientnet-lite0_fmnist8.py'
-SYNTHPAIRS = 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py'
-LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
-RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
+STOCK = 'efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py'
+CSDNET = 'csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py'
+MOBILENET = 'mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py'
+CSDNET_MOBILENET = 'csdnet_mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py'
+MOCO = 'mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py'
+DECODER = 'synthpairs-decoder_efficientnet-lite0_1xb32-adam-10e_fmnist8.py'
+SYNTHPAIRS = 'synthpairs-mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py'
+LINEAR = 'efficientnet-lite0_1xb16-linear-steplr-30e_fmnist8-10shot.py'
+RETRIEVAL = 'efficientnet-lite0_retrieval_fmnist8.py'
 EFFICIENTNET = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
 # The SSL suite's low-resolution protocol (random-weight start, 32 px).
 LOWRES = {
-    key: f'{prefix}_resnet18-cifar-w32_fmnist8-32px{suffix}.py'
-    for key, prefix, suffix in (
-        ('moco', 'mocov2', ''), ('decoder', 'synthpairs-decoder', ''),
-        ('synthpairs', 'synthpairs-mocov2', ''), ('simsiam', 'simsiam', ''),
-        ('synthpairs_simsiam', 'synthpairs-simsiam', ''),
-        ('linear', 'linear', ''),
-        ('linear50', 'linear', '_50pct'), ('linear20', 'linear', '_20pct'),
-        ('retrieval', 'retrieval', ''))
+    key: f'{name}_fmnist8-32px{suffix}.py'
+    for key, name, suffix in (
+        ('moco', 'mocov2_resnet18-cifar-w32_1xb128-coslr-20e', ''),
+        ('decoder', 'synthpairs-decoder_resnet18-cifar-w32_1xb128-adam-5e',
+         ''),
+        ('synthpairs', 'synthpairs-mocov2_resnet18-cifar-w32_1xb128-coslr-20e',
+         ''),
+        ('simsiam', 'simsiam_resnet18-cifar-w32_1xb128-coslr-20e', ''),
+        ('synthpairs_simsiam',
+         'synthpairs-simsiam_resnet18-cifar-w32_1xb128-coslr-20e', ''),
+        ('linear', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', ''),
+        ('linear50', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', '_50pct'),
+        ('linear20', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', '_20pct'),
+        ('retrieval', 'resnet18-cifar-w32_retrieval', ''))
 }
 ALL = EFFICIENTNET + [MOBILENET, CSDNET_MOBILENET]
 WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
@@ -122,8 +128,9 @@ def test_synthpairs_is_mocov2_plus_the_method_and_fits_its_data():
         'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight',
         'gen_weight', 'gen_grad_to_decoder', 'gen_source',
         'gradcam_positive'}
+    # A run's work dir is named after its config.
     assert stage2.model.decoder.init_cfg.checkpoint == \
-        'work_dirs/synthpairs-decoder_efficientnet-lite0_fmnist8/epoch_10.pth'
+        f'work_dirs/{DECODER[:-3]}/epoch_10.pth'
     assert decoder.train_cfg.max_epochs == 10
     for key in ('in_channels', 'out_size', 'base_channels', 'num_upsample'):
         assert stage2.model.decoder[key] == decoder.model.decoder[key], key
@@ -159,6 +166,9 @@ def test_lowres_synthpairs_is_mocov2_plus_the_method_from_one_start():
     for key in ('in_channels', 'out_size', 'base_channels', 'num_upsample'):
         assert stage2.model.decoder[key] == decoder.model.decoder[key], key
     assert stage2.model.decoder.in_channels == moco.model.neck.in_channels
+    # Stage 1's checkpoint, where tools/train.py writes it for its config.
+    assert stage2.model.decoder.init_cfg.checkpoint == \
+        f"work_dirs/{LOWRES['decoder'][:-3]}/epoch_5.pth"
     assert stage2.clean_pipeline == [dict(type='Resize', scale=(32, 32))]
     assert moco.model.queue_len % moco.train_dataloader.batch_size == 0
     # One SynthPairs step at 32 px (the decoder's checkpoint left out).

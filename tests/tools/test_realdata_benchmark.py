@@ -13,9 +13,11 @@ import pytest
 
 from csdnet_mm.benchmarks.realdata import definitions as defs
 from csdnet_mm.benchmarks.realdata import run_ssl_suite, suites
-from csdnet_mm.benchmarks.realdata.ssl_archive import merge_archive
-from csdnet_mm.benchmarks.realdata.tables import (mean_std, summarize,
-                                                  summarize_ssl,
+from csdnet_mm.benchmarks.realdata.ssl_archive import (add_run, machines_of,
+                                                       open_archive,
+                                                       per_seed_of)
+from csdnet_mm.benchmarks.realdata.tables import (mean_std, ssl_pairs,
+                                                  summarize, summarize_ssl,
                                                   summarize_suite)
 from csdnet_mm.benchmarks.runner import ChildProcesses, StepFailed
 from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
@@ -396,40 +398,75 @@ def test_each_ssl_row_sets_the_arguments_it_names():
             assert operator.attrgetter(attribute)(model) == value, (name, key)
 
 
+def ssl_record(seed, run, metrics, machine=None):
+    return dict(suite='ssl', seed=seed, run=run, metrics=metrics,
+                machine=machine)
+
+
 def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
-    archive = tmp_path / 'results' / 'ssl.json'
+    path = tmp_path / 'results' / 'ssl.json'
     moco, synthpairs = {'linear100/test': 70.0}, {'linear100/test': 73.0}
-    # First call: seed 0's two runs are in the work dir; the archive is new.
-    table = merge_archive({0: {'synthpairs': synthpairs, 'mocov2': moco},
-                           1: {}}, str(archive))
-    assert table == {0: {'mocov2': moco, 'synthpairs': synthpairs}, 1: {}}
-    # The work dir is lost; seed 1 has run since. Seed 0 comes from the
-    # archive, in the suite's row order, and seed 2 (not asked for) is not
-    # tabulated.
-    table = merge_archive({0: {}, 1: {'mocov2': {'linear100/test': 71.0}}},
-                          str(archive))
-    assert list(table) == [0, 1]
-    assert list(table[0]) == ['mocov2', 'synthpairs']
-    assert table[1] == {'mocov2': {'linear100/test': 71.0}}
-    assert json.loads(archive.read_text()) == {
-        '0': {'mocov2': moco, 'synthpairs': synthpairs},
-        '1': {'mocov2': {'linear100/test': 71.0}}}
+    archive = open_archive(str(path))  # a new file
+    add_run(archive, ssl_record(0, 'synthpairs', synthpairs))
+    add_run(archive, ssl_record(0, 'mocov2', moco))
+    add_run(archive, ssl_record(1, 'mocov2', {'linear100/test': 71.0}))
+    # Another call reads what the first wrote; tables are by seed, in the
+    # suite's row order.
+    runs = open_archive(str(path)).runs()
+    assert sorted(runs) == ['seed0/mocov2', 'seed0/synthpairs',
+                            'seed1/mocov2']
+    per_seed = per_seed_of(runs.values())
+    assert list(per_seed) == [0, 1]
+    assert list(per_seed[0]) == ['mocov2', 'synthpairs']
+    assert per_seed[0]['synthpairs'] == synthpairs
+    assert json.loads(path.read_text())['suite'] == 'ssl'
     assert capsys.readouterr().err == ''
-    # A rerun whose figures differ from the archived ones is said and wins.
-    table = merge_archive({0: {'mocov2': {'linear100/test': 69.5}}},
-                          str(archive))
-    assert table[0]['mocov2'] == {'linear100/test': 69.5}
+    # The same figures again keep the archived record (its machine); a
+    # rerun whose figures differ is said and wins.
+    machine = {'label': 'M1'}
+    add_run(archive, ssl_record(0, 'mocov2', moco, machine))
+    assert archive.runs()['seed0/mocov2']['machine'] is None
+    add_run(archive, ssl_record(0, 'mocov2', {'linear100/test': 69.5},
+                                machine))
     warning = capsys.readouterr().err
     assert 'seed 0, mocov2' in warning
     assert 'linear100/test 70.0 -> 69.5' in warning
-    assert json.loads(archive.read_text())['0']['mocov2'] == {
+    assert archive.runs()['seed0/mocov2']['metrics'] == {
         'linear100/test': 69.5}
+    assert machines_of(archive.runs().values()) == {
+        0: {'mocov2': 'M1', 'synthpairs': 'machine not recorded'},
+        1: {'mocov2': 'machine not recorded'}}
     # A file that is not such an archive is named, and left as it is.
     for text in ('{"0": {"mocov2": ', '[1, 2]', '{"zero": {}}'):
-        archive.write_text(text)
-        with pytest.raises(SystemExit, match='is not an archive'):
-            merge_archive({0: {}}, str(archive))
-        assert archive.read_text() == text
+        path.write_text(text)
+        with pytest.raises(SystemExit, match='is not a run archive'):
+            open_archive(str(path))
+        assert path.read_text() == text
+
+
+def test_ssl_table_names_the_machine_of_each_run():
+    def encoder(top1):
+        return dict.fromkeys([key for key, _ in defs.SSL_METRICS], top1)
+
+    per_seed = {s: {'mocov2': encoder(70.0 + s),
+                    'synthpairs': encoder(72.0 + s)} for s in (0, 1)}
+    one = {s: dict.fromkeys(per_seed[s], 'CPU X') for s in per_seed}
+    table = summarize_ssl(per_seed, one)
+    assert 'Every run: CPU X.' in table and 'machine |' not in table
+    mixed = {0: {'mocov2': 'CPU X', 'synthpairs': 'GPU Y'},
+             1: {'mocov2': 'CPU X', 'synthpairs': 'CPU X'}}
+    table = summarize_ssl(per_seed, mixed)
+    assert 'A = CPU X; B = GPU Y.' in table
+    # Each seed's letter, and a paired row's run and baseline letters.
+    assert '| 0 / 1 | A / A |' in table
+    assert '| 0 / 1 | B / A |' in table
+    assert '| 0 / 1 | BA / AA |' in table
+    assert table.count('| seeds | machine |') == 2
+    # The pairs table counts the seeds whose two runs share a machine.
+    pairs = ssl_pairs(per_seed, mixed, [('synthpairs', 'mocov2')])
+    assert pairs.splitlines()[2].startswith(
+        '| SynthPairs-MoCo − MoCo v2 | +2.00 (+2.0..+2.0), 2/2 |')
+    assert pairs.endswith('| 0 / 1 | 1 of 2 |')
 
 
 def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(
@@ -447,12 +484,23 @@ def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(
     args = argparse.Namespace(
         suite='ssl', seeds=[0, 1], jobs=2, work_dir=str(tmp_path),
         data_dir=str(tmp_path / 'data'), ssl_runs=['start', 'mocov2'],
-        archive=str(archive), report=False, dry_run=False, cwd=REPO_ROOT)
+        archive=str(archive), report=False, dry_run=False, cwd=REPO_ROOT,
+        threads=1, cfg_options=[], val_per_class=100)
     assert run_ssl_suite(args, ChildProcesses()) == 1
-    # Both seeds' start runs finished before their MoCo v2 step failed.
-    assert json.loads(archive.read_text()) == {
-        '0': {'start': {'linear100/test': 60.0}},
-        '1': {'start': {'linear100/test': 61.0}}}
+    # Both seeds' start runs finished before their MoCo v2 step failed,
+    # each with its record: config, machine, commit and wall time.
+    runs = json.loads(archive.read_text())['runs']
+    assert sorted(runs) == ['seed0/start', 'seed1/start']
+    for seed in (0, 1):
+        record = runs[f'seed{seed}/start']
+        assert record['metrics'] == {'linear100/test': 60.0 + seed}
+        assert record['config'] == ('configs/fashion_mnist/' +
+                                    defs.SSL_CONFIGS['decoder'])
+        assert record['machine']['threads'] == 1
+        assert record['machine']['cores'] == os.cpu_count()
+        assert record['seconds'] >= 0 and 'commit' in record
+        assert json.loads((tmp_path / 'ssl' / f'seed{seed}' / 'start' /
+                           'record.json').read_text()) == record
 
 
 @pytest.mark.slow
@@ -474,8 +522,9 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
                 json.dumps({'retrieval/rank1': 1.0, 'retrieval/rank5': 2.0,
                             'retrieval/mAP': 3.0}))
     archive = tmp_path / 'archive.json'
-    archive.write_text(json.dumps({'1': {'start': dict.fromkeys(
-        [key for key, _ in defs.SSL_METRICS], 50.0)}}))
+    open_archive(str(archive)).add('seed1/start', ssl_record(
+        1, 'start', dict.fromkeys([key for key, _ in defs.SSL_METRICS],
+                                  50.0)))
     result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1',
                        '--work-dir', str(tmp_path), '--report',
                        '--archive', str(archive)])
@@ -484,8 +533,8 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     assert list(results['1']) == ['start']  # from the archive only
     assert '| start (random weights, no SSL) | 50.00 (50.0) |' in \
         result.stdout
-    assert list(json.loads(archive.read_text())['0']) == [
-        'mocov2', 'synthpairs']
+    assert sorted(json.loads(archive.read_text())['runs']) == [
+        'seed0/mocov2', 'seed0/synthpairs', 'seed1/start']
     assert list(results['0']) == ['mocov2', 'synthpairs']
     assert results['0']['synthpairs']['linear50/val'] == 66.5
     assert '| SynthPairs-MoCo | 3.00 (3.0) | 3.00 (3.0) | 3.00 (3.0) | 0 |' \
@@ -512,7 +561,7 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
                        '--work-dir', str(tmp_path), '--archive',
                        str(archive)])
     assert result.returncode == 1
-    assert f'--archive {archive} is not an archive' in result.stderr
+    assert f'{archive} is not a run archive' in result.stderr
     assert not (tmp_path / 'ssl' / 'seed2').exists()
 
 

@@ -10,9 +10,10 @@ config it names, so only that one is listed (MMPretrain lists each model
 once, under its real config). Each collection is defined in one metafile,
 its folder's (COLLECTIONS); metafiles of other folders list their models
 under it, and model-index.yml imports them all. Results are only those
-measured in this repository (RESULTS below, each with the documentation
-section that gives the command); FLOPs and parameters are left out where
-they were not measured. ``--check`` exits 1 if the files on disk differ from
+computed from the run archives under docs/results/
+(``csdnet_mm.benchmarks.metafile_results``: a config has results only where
+an archive holds its runs); FLOPs and parameters are left out where they
+were not measured. ``--check`` exits 1 if the files on disk differ from
 what would be written, or a metafile would be removed (a test runs it).
 """
 import argparse
@@ -23,6 +24,8 @@ import os.path as osp
 import sys
 
 import yaml
+
+from csdnet_mm.benchmarks.metafile_results import metafile_results
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -57,54 +60,6 @@ COLLECTIONS = {
         README='README.md')),
 }
 
-# Figures measured in this repository (with the section that gives the
-# command).
-RESULTS = {
-    'configs/demo/resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo.py': [
-        dict(Task='Image Classification', Dataset='UFG demo',
-             Metrics={'Top 1 Accuracy': 61.0})],
-    'configs/demo/synthpairs-mocov2_resnet18-cifar-w32_1xb32-coslr-30e_'
-    'ufg-demo.py': [
-        dict(Task='Linear Evaluation', Dataset='UFG demo',
-             Metrics={'Top 1 Accuracy (100 % labels)': 13.0,
-                      'Top 1 Accuracy (50 % labels)': 12.0,
-                      'Top 1 Accuracy (20 % labels)': 13.0}),
-        dict(Task='Image Retrieval', Dataset='UFG demo',
-             Metrics={'Recall@1': 8.0, 'Recall@5': 29.0, 'mAP': 12.28})],
-    'configs/demo/mocov2_resnet18-cifar-w32_1xb32-coslr-30e_ufg-demo.py': [
-        dict(Task='Linear Evaluation', Dataset='UFG demo',
-             Metrics={'Top 1 Accuracy (100 % labels)': 9.0,
-                      'Top 1 Accuracy (50 % labels)': 8.0,
-                      'Top 1 Accuracy (20 % labels)': 11.0}),
-        dict(Task='Image Retrieval', Dataset='UFG demo',
-             Metrics={'Recall@1': 9.0, 'Recall@5': 41.0, 'mAP': 12.63})],
-    # docs/benchmarks.md "CSDNet per module ...": test top-1, means over
-    # seeds 0-4 of the 8-class task.
-    'configs/fashion_mnist/efficientnet-lite0_fmnist8-10shot.py': [
-        dict(Task='Image Classification', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 63.14})],
-    'configs/fashion_mnist/csdnet_efficientnet-lite0_fmnist8-10shot.py': [
-        dict(Task='Image Classification', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 67.67})],
-    'configs/fashion_mnist/mobilenet-v2_fmnist8-10shot.py': [
-        dict(Task='Image Classification', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 68.31})],
-    'configs/fashion_mnist/csdnet_mobilenet-v2_fmnist8-10shot.py': [
-        dict(Task='Image Classification', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 69.20})],
-    # docs/benchmarks.md "Real images, offline": means over seeds 0, 1, 2.
-    'configs/fashion_mnist/mocov2_efficientnet-lite0_fmnist8.py': [
-        dict(Task='Linear Evaluation', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 62.50}),
-        dict(Task='Image Retrieval', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Recall@1': 73.02, 'Recall@5': 93.29, 'mAP': 42.52})],
-    'configs/fashion_mnist/synthpairs-mocov2_efficientnet-lite0_fmnist8.py': [
-        dict(Task='Linear Evaluation', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Top 1 Accuracy (10-shot)': 62.35}),
-        dict(Task='Image Retrieval', Dataset='Fashion-MNIST 8-class',
-             Metrics={'Recall@1': 72.33, 'Recall@5': 92.92, 'mAP': 44.01})],
-}
-
 DATASETS = (
     ('cotton80', 'Cotton80'), ('soylocal', 'SoyLocal'),
     ('soygene', 'SoyGene'), ('soyglobal', 'SoyGlobal'),
@@ -114,7 +69,7 @@ DATASETS = (
     ('fmnist8', 'Fashion-MNIST (8 classes, few-shot)'))
 
 
-def describe(path: str) -> dict:
+def describe(path: str, results: dict) -> dict:
     name = osp.splitext(osp.basename(path))[0]
     data = next((title for key, title in DATASETS if key in name), None)
     if 'csdnet' in name:
@@ -141,8 +96,8 @@ def describe(path: str) -> dict:
         'Metadata': {'Training Data': data, 'Task': task},
         'Config': path,
     }
-    if path in RESULTS:
-        entry['Results'] = RESULTS[path]
+    if path in results:
+        entry['Results'] = results[path]
     elif task == 'Image Classification':
         # MMPretrain's inference_model picks its inferencer from the tasks
         # under Results; an entry with the task and no metrics lets
@@ -179,8 +134,10 @@ def listed_configs() -> list:
 def build() -> dict:
     """{file: yaml text} of every metafile and model-index.yml."""
     by_folder: dict = {folder: [] for folder, _ in COLLECTIONS.values()}
+    results = metafile_results(REPO)
     for path in listed_configs():
-        by_folder.setdefault(osp.dirname(path), []).append(describe(path))
+        by_folder.setdefault(osp.dirname(path), []).append(
+            describe(path, results))
     files = {}
     for folder, models in sorted(by_folder.items()):
         meta = {}

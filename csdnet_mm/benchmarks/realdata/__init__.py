@@ -14,12 +14,13 @@ from ..records import RunArchive
 from ..runner import ChildProcesses, StepFailed
 from . import definitions
 from .definitions import BACKBONES, SUITES, WEIGHTS
-from .ssl_archive import merge_archive, read_archive
+from .ssl_archive import (add_run, key_of, machines_of, open_archive,
+                          per_seed_of)
 from .suites import CSDNetSuite, MainSuite, SSLSuite, ensure_weights
 from .tables import per_unit_of, summarize, summarize_ssl, summarize_suite
 
 __all__ = ['definitions', 'run', 'summarize', 'summarize_ssl',
-           'summarize_suite', 'per_unit_of', 'merge_archive', 'read_archive']
+           'summarize_suite', 'per_unit_of']
 
 
 def run_in_parallel(args, children: ChildProcesses, weights,
@@ -91,32 +92,40 @@ def run_csdnet_suite(args, children: ChildProcesses) -> int:
 
 
 def run_ssl_suite(args, children: ChildProcesses) -> int:
-    if args.archive:
-        # A bad file stops before any training. merge_archive reads it
-        # again at the end: another call may have added its runs meanwhile.
-        read_archive(args.archive)
-    lock = threading.Lock()
+    """Train the rows (each archived as soon as its evaluations finish, so
+    the runs finished before a failure or a stop outlive the work dir), or
+    with ``--report`` tabulate the finished ones; either way the table is
+    of the work dir's runs and the archive's of the seeds asked for."""
+    archive = open_archive(args.archive) if args.archive else None
     archive_lock = threading.Lock()
 
-    def archive_run(seed: int, name: str, metrics: Dict[str, float]) -> None:
-        # Archived as each run finishes, so the runs finished before a
-        # failure or a stop are not lost with the work dir.
+    def archive_run(record: Dict) -> None:
         with archive_lock:
-            merge_archive({seed: {name: metrics}}, args.archive)
+            add_run(archive, record)
 
-    on_evaluated = archive_run if args.archive and not args.report else None
+    on_finished = archive_run if archive and not args.report else None
+    lock = threading.Lock()
     per_seed = run_in_parallel(
         args, children, (),
-        {seed: SSLSuite(args, seed, children, lock, on_evaluated).run
+        {seed: SSLSuite(args, seed, children, lock, on_finished).run
          for seed in args.seeds})
     if per_seed is None:
         return 1
-    if not args.dry_run:
-        if args.archive:
-            per_seed = merge_archive(per_seed, args.archive)
-        write_results(osp.join(args.work_dir, 'ssl'),
-                      {str(s): r for s, r in per_seed.items()},
-                      summarize_ssl(per_seed))
+    if args.dry_run:
+        return 0
+    records = {key_of(seed, name): record
+               for seed, rows in per_seed.items()
+               for name, record in rows.items()}
+    if archive:
+        for record in records.values():
+            add_run(archive, record)  # also those --report found
+        records = {key: record for key, record in archive.runs().items()
+                   if record['seed'] in args.seeds and
+                   record['run'] in args.ssl_runs}
+    table = per_seed_of(records.values())
+    write_results(osp.join(args.work_dir, 'ssl'),
+                  {str(s): r for s, r in table.items()},
+                  summarize_ssl(table, machines_of(records.values())))
     return 0
 
 

@@ -20,15 +20,16 @@ SSL_COUNTS = dict(shots=100, unlabeled_per_class=1000, test_per_class=500)
 
 # --- main suite: stock vs CSDNet and the SSL chain on ImageNet weights ----
 CLASSIFIERS = {
-    'stock': 'efficientnet-lite0_fmnist8-10shot.py',
-    'csdnet': 'csdnet_efficientnet-lite0_fmnist8-10shot.py',
+    'stock': 'efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
+    'csdnet': 'csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
 }
-LINEAR = 'linear_efficientnet-lite0_fmnist8-10shot.py'
-RETRIEVAL = 'retrieval_efficientnet-lite0_fmnist8.py'
-DECODER = 'synthpairs-decoder_efficientnet-lite0_fmnist8.py'
+LINEAR = 'efficientnet-lite0_1xb16-linear-steplr-30e_fmnist8-10shot.py'
+RETRIEVAL = 'efficientnet-lite0_retrieval_fmnist8.py'
+DECODER = 'synthpairs-decoder_efficientnet-lite0_1xb32-adam-10e_fmnist8.py'
 SSL = {
-    'mocov2': 'mocov2_efficientnet-lite0_fmnist8.py',
-    'synthpairs': 'synthpairs-mocov2_efficientnet-lite0_fmnist8.py',
+    'mocov2': 'mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py',
+    'synthpairs':
+    'synthpairs-mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py',
 }
 ENCODERS = ('imagenet', 'mocov2', 'synthpairs')
 # Row labels and metric keys of the main suite's table.
@@ -78,11 +79,13 @@ class Row:
 
 BACKBONES = {
     'efficientnet-lite0': Backbone(
-        'efficientnet-lite0_fmnist8-10shot.py',
-        'csdnet_efficientnet-lite0_fmnist8-10shot.py', WEIGHTS),
-    'mobilenet-v2': Backbone('mobilenet-v2_fmnist8-10shot.py',
-                             'csdnet_mobilenet-v2_fmnist8-10shot.py',
-                             MOBILENET_WEIGHTS),
+        'efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
+        'csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
+        WEIGHTS),
+    'mobilenet-v2': Backbone(
+        'mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
+        'csdnet_mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
+        MOBILENET_WEIGHTS),
 }
 TASKS = {
     'fmnist8-10shot': Task(None, 10),
@@ -157,13 +160,17 @@ def suite_rows(suite: str,
 # --- SSL suite: SynthPairs against MoCo v2 and SimSiam -------------------
 # A small encoder from random weights at 32 px on an 8000-image pool, where
 # MoCo v2 must first improve on its start (docs/benchmarks.md).
-SSL_CONFIGS = dict(
-    decoder='synthpairs-decoder_resnet18-cifar-w32_fmnist8-32px.py',
-    mocov2='mocov2_resnet18-cifar-w32_fmnist8-32px.py',
-    synthpairs='synthpairs-mocov2_resnet18-cifar-w32_fmnist8-32px.py',
-    simsiam='simsiam_resnet18-cifar-w32_fmnist8-32px.py',
-    synthpairs_simsiam='synthpairs-simsiam_resnet18-cifar-w32_fmnist8-32px.py',
-    retrieval='retrieval_resnet18-cifar-w32_fmnist8-32px.py')
+SSL_CONFIGS = {
+    'decoder':
+    'synthpairs-decoder_resnet18-cifar-w32_1xb128-adam-5e_fmnist8-32px.py',
+    'mocov2': 'mocov2_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py',
+    'synthpairs':
+    'synthpairs-mocov2_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py',
+    'simsiam': 'simsiam_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py',
+    'synthpairs_simsiam':
+    'synthpairs-simsiam_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py',
+    'retrieval': 'resnet18-cifar-w32_retrieval_fmnist8-32px.py',
+}
 # SynthPairs config -> the run of the SSL method it adds to.
 SSL_BASELINES = dict(synthpairs='mocov2', synthpairs_simsiam='simsiam')
 
@@ -178,9 +185,14 @@ class LinearEval:
 
 # Label fraction (%) -> linear evaluation.
 SSL_LINEAR: Dict[int, LinearEval] = {
-    100: LinearEval('linear_resnet18-cifar-w32_fmnist8-32px.py', False),
-    50: LinearEval('linear_resnet18-cifar-w32_fmnist8-32px_50pct.py', True),
-    20: LinearEval('linear_resnet18-cifar-w32_fmnist8-32px_20pct.py', True),
+    100: LinearEval(
+        'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px.py', False),
+    50: LinearEval(
+        'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px_50pct.py',
+        True),
+    20: LinearEval(
+        'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px_20pct.py',
+        True),
 }
 
 

@@ -1,61 +1,59 @@
-"""The SSL suite's archive: ``{"<seed>": {"<row>": {"<metric>": value}}}``
-(the CSDNet suites use :class:`~csdnet_mm.benchmarks.records.RunArchive`)."""
-import json
-import os
-import os.path as osp
+"""The SSL suite's archive: a :class:`~csdnet_mm.benchmarks.records.RunArchive`
+of suite ``ssl`` whose records are keyed ``seed<S>/<row>``; the tables read
+it by seed and row, with the machine of each run."""
 import sys
-from typing import Dict
+from typing import Dict, Iterable
 
+from ..records import RunArchive, machine_label
 from . import definitions as defs
 
+SUITE = 'ssl'
 PerSeed = Dict[int, Dict[str, Dict[str, float]]]
 
 
-def read_archive(path: str) -> PerSeed:
-    """The runs an ``--archive`` file holds ({} for a new file)."""
-    if not osp.isfile(path):
-        return {}
-    try:
-        with open(path) as f:
-            return {int(seed): dict(runs)
-                    for seed, runs in json.load(f).items()}
-    except (ValueError, TypeError, AttributeError) as e:
-        raise SystemExit(
-            f'error: --archive {path} is not an archive of this tool ({e}); '
-            'expected JSON {"<seed>": {"<row>": {"<metric>": value}}} as '
-            '--archive writes it: restore the file (e.g. git checkout it) or '
-            'name a new one') from e
+def key_of(seed: int, row: str) -> str:
+    return f'seed{seed}/{row}'
 
 
-def merge_archive(per_seed: PerSeed,
-                  path: str) -> PerSeed:
-    """Add the archived metrics of the runs that are not in ``per_seed``
-    (finished runs found in the work dir) and rewrite the archive with
-    both, so a finished run's figures outlive its work dir. A run in both
-    keeps the work dir's metrics; where they differ it is said, as a rerun
-    of a seed should repeat its figures."""
-    archive = read_archive(path)
-    merged = {seed: dict(runs) for seed, runs in archive.items()}
-    for seed, runs in per_seed.items():
-        for name, metrics in runs.items():
-            old = archive.get(seed, {}).get(name)
-            if old is not None and old != metrics:
-                changed = ', '.join(
-                    f'{key} {old.get(key)} -> {value}'
-                    for key, value in metrics.items()
-                    if old.get(key) != value)
-                print(f'warning: seed {seed}, {name}: the finished run\'s '
-                      f'metrics differ from {path}\'s ({changed}); keeping '
-                      'the run\'s', file=sys.stderr)
-            merged.setdefault(seed, {})[name] = metrics
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump({str(seed): merged[seed] for seed in sorted(merged)}, f,
-                  indent=1, sort_keys=True)
-        f.write('\n')
-    order = [r.name for r in defs.SSL_ROWS]
-    tabulated = {}
-    for seed in per_seed:
-        runs = merged.get(seed, {})
-        tabulated[seed] = {name: runs[name] for name in order if name in runs}
-    return tabulated
+def open_archive(path: str) -> RunArchive:
+    """The archive at ``path`` (read once, so a bad file stops before any
+    training)."""
+    return RunArchive(path, SUITE)
+
+
+def add_run(archive: RunArchive, record: Dict) -> None:
+    """Archive a finished run. An archived run with the same metrics keeps
+    its record (a rerun of a seed on one machine repeats its figures); one
+    whose metrics differ is said, and replaced."""
+    key = key_of(record['seed'], record['run'])
+    old = archive.runs().get(key)
+    if old is not None and old.get('metrics') == record['metrics']:
+        return
+    if old is not None:
+        changed = ', '.join(
+            f'{name} {old["metrics"].get(name)} -> {value}'
+            for name, value in record['metrics'].items()
+            if old['metrics'].get(name) != value)
+        print(f'warning: seed {record["seed"]}, {record["run"]}: the '
+              f'finished run\'s metrics differ from {archive.path}\'s '
+              f'({changed}); keeping the run\'s', file=sys.stderr)
+    archive.add(key, record)
+
+
+def _by_seed(records: Iterable[Dict], field) -> Dict[int, Dict]:
+    order = {row.name: i for i, row in enumerate(defs.SSL_ROWS)}
+    per_seed: Dict[int, Dict] = {}
+    for record in sorted(records, key=lambda r: (r['seed'],
+                                                 order.get(r['run'], 99))):
+        per_seed.setdefault(record['seed'], {})[record['run']] = field(record)
+    return per_seed
+
+
+def per_seed_of(records: Iterable[Dict]) -> PerSeed:
+    """{seed: {row: metrics}} in the suite's row order."""
+    return _by_seed(records, lambda r: r['metrics'])
+
+
+def machines_of(records: Iterable[Dict]) -> Dict[int, Dict[str, str]]:
+    """{seed: {row: the label of the machine that made the run}}."""
+    return _by_seed(records, lambda r: machine_label(r.get('machine')))

@@ -296,21 +296,21 @@ class CSDNetSuite(SeedSteps):
 
 
 class SSLSuite(SeedSteps):
-    """Stage 1, the SSL runs and their evaluations for one seed; each
-    encoder's metrics are given to ``on_evaluated(seed, name, metrics)``
-    as soon as its evaluations finish."""
+    """Stage 1, the SSL runs and their evaluations for one seed; each row's
+    archive record (``seed``, ``run``, config and options, metrics, wall
+    time, commit, machine) is written to its work dir and given to
+    ``on_finished(record)`` as soon as its evaluations finish."""
 
     tag = 'ssl seed {seed}'
 
     def __init__(self, args, seed: int, children: ChildProcesses,
                  print_lock: threading.Lock,
-                 on_evaluated: Optional[Callable[[int, str, Dict],
-                                                 None]] = None):
+                 on_finished: Optional[Callable[[Dict], None]] = None):
         super().__init__(
             args, seed, children, print_lock,
             root=osp.join(args.work_dir, 'ssl', f'seed{seed}'),
             data_root=osp.join(args.data_dir, 'ssl-pool8k', f'seed{seed}'))
-        self.on_evaluated = on_evaluated
+        self.on_finished = on_finished
 
     def prepare_data(self) -> None:
         super().prepare_data(val=self.args.val_per_class)
@@ -344,20 +344,56 @@ class SSLSuite(SeedSteps):
                 osp.isfile(osp.join(run, TEST_METRICS_FILE))
                 for run in linear + [osp.join(self.root, f'{name}_retrieval')])
 
-    def run(self) -> Dict[str, Dict[str, float]]:
+    def record_of(self, row: defs.SSLRow, metrics: Dict[str, float],
+                  seconds: Optional[float]) -> Dict:
+        """A row's archive record. ``seconds`` is the wall time this
+        command spent on the row (its training and evaluations; a run
+        resumed from a checkpoint counts from the resume); None with the
+        commit and machine for a run this command did not make."""
+        config = defs.SSL_CONFIGS['decoder' if row.method is None else
+                                  row.method]
+        made_here = seconds is not None
+        return dict(suite='ssl', seed=self.seed, run=row.name,
+                    config=f'configs/{defs.CONFIG_DIR}/{config}',
+                    options=list(row.options) + list(self.args.cfg_options),
+                    val_per_class=self.args.val_per_class, metrics=metrics,
+                    seconds=seconds,
+                    commit=commit() if made_here else None,
+                    machine=(machine(self.args.threads)
+                             if made_here else None))
+
+    def reported(self, rows: List[defs.SSLRow]) -> Dict[str, Dict]:
+        """``--report``: the records of the rows whose evaluations have
+        finished in the work dir, training nothing."""
+        records = {}
+        for row in rows:
+            saved = osp.join(self.root, row.name, RECORD_FILE)
+            if osp.isfile(saved):
+                records[row.name] = read_json(saved)
+            elif self.finished(row.name):
+                # evaluate() only reads saved metrics once finished() holds.
+                records[row.name] = self.record_of(
+                    row, self.evaluate(row.name, ''), None)
+        return records
+
+    def run(self) -> Dict[str, Dict]:
+        """{row: record} of the rows in ``args.ssl_runs``."""
         rows = [r for r in defs.SSL_ROWS if r.name in self.args.ssl_runs]
         if self.args.report:
-            # evaluate() only reads saved metrics once finished() holds.
-            return {r.name: self.evaluate(r.name, '')
-                    for r in rows if self.finished(r.name)}
+            return self.reported(rows)
         self.prepare_data()
         stage1 = self.train('synthpairs_decoder',
                             defs.SSL_CONFIGS['decoder'])
         start = ('model.backbone.init_cfg.type=Pretrained',
                  f'model.backbone.init_cfg.checkpoint={stage1}',
                  'model.backbone.init_cfg.prefix=backbone.')
-        results = {}
+        records = {}
         for row in rows:
+            saved = osp.join(self.root, row.name, RECORD_FILE)
+            if osp.isfile(saved):
+                records[row.name] = read_json(saved)
+                continue
+            started = time.time()
             if row.method is None:
                 checkpoint = stage1
             else:
@@ -368,8 +404,16 @@ class SSLSuite(SeedSteps):
                 checkpoint = self.train(row.name,
                                         defs.SSL_CONFIGS[row.method],
                                         *start, *options)
-            results[row.name] = self.evaluate(row.name, checkpoint)
-            if self.on_evaluated and not self.args.dry_run:
-                self.on_evaluated(self.seed, row.name, results[row.name])
+            metrics = self.evaluate(row.name, checkpoint)
+            if self.args.dry_run:
+                continue
+            record = self.record_of(row, metrics,
+                                    round(time.time() - started, 1))
+            os.makedirs(osp.dirname(saved), exist_ok=True)
+            with open(saved, 'w') as f:
+                json.dump(record, f, indent=1)
+            records[row.name] = record
+            if self.on_finished:
+                self.on_finished(record)
         self._say('done')
-        return results
+        return records

@@ -16,37 +16,38 @@ def mean_std(values: List[float]) -> str:
 def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     """A markdown table: mean +- std over the seeds, then each seed."""
     seeds = sorted(per_seed)
-    seed_list = _seed_list(seeds)
+    seeds_text = seed_list(seeds)
 
     def values(run: str, key: str) -> List[float]:
         return [per_seed[s][run][key] for s in seeds]
 
-    def cell(run: str, key: str) -> str:
-        return _cell(values(run, key))
+    def cell_of(run: str, key: str) -> str:
+        return cell(values(run, key))
 
     lines = [
-        f'Seeds {seed_list}; mean ± sample std (per-seed values).', '',
+        f'Seeds {seeds_text}; mean ± sample std (per-seed values).', '',
         '| 10-shot fine-tuning | test top-1 (%) |', '|---|---|'
     ]
     for run, label in defs.CLASSIFIER_ROWS:
-        lines.append(f'| {label} | {cell(run, "accuracy/top1")} |')
+        lines.append(f'| {label} | {cell_of(run, "accuracy/top1")} |')
     lines += [
         '', '| encoder | ' + ' | '.join(m[2] for m in defs.ENCODER_METRICS)
         + ' |', '|---' * (len(defs.ENCODER_METRICS) + 1) + '|'
     ]
     for encoder, label in defs.ENCODER_ROWS:
-        cells = [cell(f'{encoder}_{run}', key)
+        cells = [cell_of(f'{encoder}_{run}', key)
                  for run, key, _ in defs.ENCODER_METRICS]
         lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
-def _cell(values: List[float]) -> str:
+def cell(values: List[float]) -> str:
+    """'mean ± std (each value)'."""
     return f'{mean_std(values)} (' + ' / '.join(
         f'{v:.1f}' for v in values) + ')'
 
 
-def _seed_list(seeds: List[int]) -> str:
+def seed_list(seeds: List[int]) -> str:
     return ' / '.join(map(str, seeds))
 
 
@@ -73,7 +74,7 @@ def summarize_suite(suite: str,
                                                                task))
         results = [per_unit[(backbone, task, s)] for s in seeds]
         lines += ['', f'**{backbone}, {task}** — seeds '
-                  + _seed_list(seeds)
+                  + seed_list(seeds)
                   + '; mean ± sample std (per-seed values)', '']
         if ablation:
             lines += ['| run | val top-1 (%) | test top-1 (%) | '
@@ -91,12 +92,12 @@ def summarize_suite(suite: str,
                 if ablation:
                     cells += ['–', '–']
             else:
-                cells = [_cell([r['metrics']['val/top1'] for r in records])]
+                cells = [cell([r['metrics']['val/top1'] for r in records])]
                 if ablation:
                     test = [r['metrics']['test/top1'] for r in records]
                     stock = [r['stock']['metrics']['test/top1']
                              for r in results]
-                    cells += [_cell(test), _cell(
+                    cells += [cell(test), cell(
                         [a - b for a, b in zip(test, stock)])]
             lines.append(f'| {row.label} | ' + ' | '.join(cells) + ' |')
     if ablation and len(units) > 1:
@@ -168,13 +169,28 @@ def per_unit_of(runs: Dict[str, Dict]) -> Dict[Tuple[str, str, int], Dict]:
     return per_unit
 
 
-def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
+def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
+                  machines: Optional[Dict[int, Dict[str, str]]] = None
+                  ) -> str:
     """Markdown tables: each encoder's linear top-1 at the three label
     fractions and retrieval over the seeds it has results for; the paired
     linear differences of the SynthPairs rows to the SSL method they add to
     (MoCo v2, SimSiam) and of the diagnostic rows to their method's default
     (SynthPairs-MoCo); then the same linear tables on the validation split,
-    the figures options and defaults are chosen by."""
+    the figures options and defaults are chosen by.
+
+    ``machines`` ({seed: {row: label}}) names the machine of each run: one
+    line when every run had the same, otherwise a column of per-seed
+    letters (a paired row's: the row's, then its baseline's)."""
+    labels_used = sorted({label for rows in (machines or {}).values()
+                          for label in rows.values()})
+    letters = {label: chr(ord('A') + i)
+               for i, label in enumerate(labels_used)}
+    machine_column = len(labels_used) > 1
+
+    def where(seeds: List[int], names: Tuple[str, ...]) -> str:
+        return ' / '.join(''.join(letters[machines[s][n]] for n in names)
+                          for s in seeds)
 
     def table(first_column: str, metrics: List[Tuple[str, str]],
               rows: List[Tuple[str, str]],
@@ -188,16 +204,19 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
                      if all(key in per_seed[s].get(n, {})
                             for n in (name, ) + names for key, _ in metrics)]
             if seeds:
-                lines.append(f'| {label} | ' + ' | '.join(_cell([
+                lines.append(f'| {label} | ' + ' | '.join(cell([
                     per_seed[s][name][key] -
                     (per_seed[s][baseline][key] if baseline else 0.0)
                     for s in seeds]) for key, _ in metrics) +
-                    f' | {_seed_list(seeds)} |')
+                    f' | {seed_list(seeds)} |' +
+                    (f' {where(seeds, (name, ) + names)} |'
+                     if machine_column else ''))
         if not lines:
             return []
+        extra = ' machine |' if machine_column else ''
         return ['', f'| {first_column} | ' +
-                ' | '.join(m[1] for m in metrics) + ' | seeds |',
-                '|---' * (len(metrics) + 2) + '|'] + lines
+                ' | '.join(m[1] for m in metrics) + ' | seeds |' + extra,
+                '|---' * (len(metrics) + 2 + machine_column) + '|'] + lines
 
     labels = {r.name: r.label for r in defs.SSL_ROWS}
     linear = [m for m in defs.SSL_METRICS if m[0].startswith('linear')]
@@ -214,8 +233,16 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
             baselines.append(row.method)
         for baseline in filter(None, baselines):
             paired.setdefault(baseline, []).append((row.label, row.name))
-    lines = ['Mean ± sample std over the seeds of the last column '
+    lines = ['Mean ± sample std over the seeds of the column "seeds" '
              '(per-seed values, in that order); test split.']
+    if machine_column:
+        lines.append('Machines (column "machine": per seed, in the same '
+                     'order; a paired row gives its run\'s letter, then its '
+                     'baseline\'s): ' + '; '.join(
+                         f'{letter} = {label}'
+                         for label, letter in letters.items()) + '.')
+    elif labels_used:
+        lines.append(f'Every run: {labels_used[0]}.')
     lines += table('encoder', defs.SSL_METRICS, every_row)
     val_lines = table('encoder', validation, every_row)
     for baseline, rows in paired.items():
@@ -225,4 +252,43 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     if val_lines:
         lines += ['', 'Validation split (options and defaults are chosen '
                   'on it), linear top-1.'] + val_lines
+    return '\n'.join(lines)
+
+
+def ssl_pairs(per_seed: Dict[int, Dict[str, Dict[str, float]]],
+              machines: Dict[int, Dict[str, str]],
+              pairs: List[Tuple[str, str]]) -> str:
+    """For each (a, b): the paired difference a − b over the seeds that ran
+    both, per metric: mean, 95 % t interval and how many seeds are above
+    zero; the validation columns are what options are chosen on. The last
+    column counts the seeds whose two runs share a machine."""
+    labels = {r.name: r.label for r in defs.SSL_ROWS}
+    metrics = ([(f'linear{p}/test', f'linear {p} % (test)')
+                for p in defs.SSL_LINEAR] +
+               [('retrieval/rank1', 'rank-1'), ('retrieval/mAP', 'mAP')] +
+               [(f'linear{p}/val', f'linear {p} % (val)')
+                for p in defs.SSL_LINEAR])
+    lines = ['| a − b | ' + ' | '.join(m[1] for m in metrics) +
+             ' | seeds | same machine |', '|---' * (len(metrics) + 3) + '|']
+    for a, b in pairs:
+        seeds = [s for s in sorted(per_seed)
+                 if a in per_seed[s] and b in per_seed[s]]
+        if not seeds:
+            continue
+        cells = []
+        for key, _ in metrics:
+            have = [s for s in seeds
+                    if key in per_seed[s][a] and key in per_seed[s][b]]
+            if len(have) < len(seeds):
+                cells.append('–')
+                continue
+            diff = paired([per_seed[s][a][key] for s in seeds],
+                          [per_seed[s][b][key] for s in seeds])
+            interval = ('' if diff.n < 2 else
+                        f' ({diff.low:+.1f}..{diff.high:+.1f})')
+            above = sum(v > 0 for v in diff.values)
+            cells.append(f'{diff.mean:+.2f}{interval}, {above}/{diff.n}')
+        same = sum(machines[s][a] == machines[s][b] for s in seeds)
+        lines.append(f'| {labels[a]} − {labels[b]} | ' + ' | '.join(cells) +
+                     f' | {seed_list(seeds)} | {same} of {len(seeds)} |')
     return '\n'.join(lines)

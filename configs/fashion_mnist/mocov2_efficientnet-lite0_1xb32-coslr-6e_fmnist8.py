@@ -1,35 +1,27 @@
 # MMPretrain's MoCo v2 on the real-image benchmark's unlabelled pool, from
 # the ImageNet EfficientNet-Lite0 weights (the paper's protocol: every SSL
 # method starts from the supervised ImageNet encoder): the baseline of
-# synthpairs-mocov2_efficientnet-lite0_fmnist8.py (same data, schedule,
-# seed). CPU-sized: 6 epochs of 12 batches of 32.
+# synthpairs-mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py (same
+# data, schedule, seed). CPU-sized: 6 epochs of 12 batches of 32.
 _base_ = [
+    '../_base_/models/mocov2_resnet50.py',
     '../_base_/datasets/fmnist_fewshot_mocov2_bs32_128.py',
     '../_base_/default_runtime.py',
 ]
 
+# The MoCo v2 of mocov2_resnet50.py on the encoder of
+# models/efficientnet-lite0.py; the neck takes its 1280-d feature.
 pretrained = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
 model = dict(
-    type='MoCo',
     # 8 batches of 32; divisible by the global batch on 1, 2, 4 and 8 ranks.
     queue_len=256,
-    feat_dim=128,
-    momentum=0.001,
     backbone=dict(
+        _delete_=True,
         type='EfficientNetLite',
         arch='lite0',
         init_cfg=dict(
             type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
-    neck=dict(
-        type='MoCoV2Neck',
-        in_channels=1280,
-        hid_channels=1280,
-        out_channels=128,
-        with_avg_pool=True),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.2))
+    neck=dict(in_channels=1280, hid_channels=1280))
 
 # The SSL schedule of the plugin's CUB/Cars/Aircraft configs
 # (ssl_sgd_coslr_100e.py: SGD 0.03 for a batch of 128, momentum 0.9, wd

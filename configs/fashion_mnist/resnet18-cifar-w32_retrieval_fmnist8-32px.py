@@ -2,7 +2,7 @@
 # pooled features of the 4000 test images; every test image queries all
 # others; relevant = same class (rank-1, rank-5, mAP).
 #   python tools/test.py \
-#       configs/fashion_mnist/retrieval_resnet18-cifar-w32_fmnist8-32px.py \
+#       configs/fashion_mnist/resnet18-cifar-w32_retrieval_fmnist8-32px.py \
 #       SSL_CKPT
 _base_ = [
     '../_base_/models/resnet18_cifar_w32.py',

@@ -4,7 +4,7 @@
 # class. Reports rank-1, rank-5 and mAP. The encoder defaults to the ImageNet
 # weights (the "no SSL" reference); for an SSL encoder:
 #   python tools/test.py \
-#       configs/fashion_mnist/retrieval_efficientnet-lite0_fmnist8.py SSL_CKPT
+#       configs/fashion_mnist/efficientnet-lite0_retrieval_fmnist8.py SSL_CKPT
 _base_ = [
     '../_base_/datasets/fmnist_fewshot_bs16_128.py',
     '../_base_/default_runtime.py',

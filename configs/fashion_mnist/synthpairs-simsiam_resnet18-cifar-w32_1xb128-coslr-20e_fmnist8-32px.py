@@ -1,13 +1,15 @@
 # SynthPairs-SimSiam (stage 2) for the low-resolution SSL protocol:
-# simsiam_resnet18-cifar-w32_fmnist8-32px.py plus the stage-1 decoder
-# (synthpairs-decoder_resnet18-cifar-w32_fmnist8-32px.py, the same stage 1
-# as SynthPairs-MoCo's), the feature perturbation and the generated-pair
-# loss at the modules' defaults; decoder and feature bank as in
-# synthpairs-mocov2_resnet18-cifar-w32_fmnist8-32px.py.
-_base_ = ['./simsiam_resnet18-cifar-w32_fmnist8-32px.py']
+# simsiam_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py plus the
+# stage-1 decoder
+# (synthpairs-decoder_resnet18-cifar-w32_1xb128-adam-5e_fmnist8-32px.py,
+# the same stage 1 as SynthPairs-MoCo's), the feature perturbation and
+# the generated-pair loss at the modules' defaults; decoder and feature
+# bank as in
+# synthpairs-mocov2_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py.
+_base_ = ['./simsiam_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py']
 
 stage1_checkpoint = ('work_dirs/synthpairs-decoder_resnet18-cifar-w32_'
-                     'fmnist8-32px/epoch_5.pth')
+                     '1xb128-adam-5e_fmnist8-32px/epoch_5.pth')
 model = dict(
     type='SynthPairsSimSiam',
     decoder=dict(

@@ -2,21 +2,19 @@
 # frozen ImageNet EfficientNet-Lite0 (docs/methods/synthpairs.md, "Stage 1:
 # decoder pre-training"), on the same unlabelled pool as stage 2. Its
 # checkpoint (backbone + decoder) seeds
-# synthpairs-mocov2_efficientnet-lite0_fmnist8.py.
+# synthpairs-mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py.
 _base_ = [
+    '../_base_/models/efficientnet-lite0.py',
     '../_base_/datasets/fmnist_fewshot_mocov2_bs32_128.py',
+    '../_base_/schedules/decoder_adam.py',
     '../_base_/default_runtime.py',
 ]
 
-pretrained = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
 model = dict(
+    _delete_=True,
     type='DecoderPretrain',
     freeze_backbone=True,
-    backbone=dict(
-        type='EfficientNetLite',
-        arch='lite0',
-        init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    backbone=_base_.model.backbone,
     # 1280-d feature -> 128 x 8 x 8 -> four x2 blocks -> 128 px (CPU-sized
     # width; the ResNet-50 configs start from 512 channels).
     decoder=dict(
@@ -28,15 +26,12 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128)),
+    *_base_.clean_pipeline,
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(drop_last=False, dataset=dict(pipeline=train_pipeline))
 
-optim_wrapper = dict(type='OptimWrapper',
-                     optimizer=dict(type='Adam', lr=1e-3))
-param_scheduler = []
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)
+train_cfg = dict(max_epochs=10)
 
 custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=40)]
 default_hooks = dict(

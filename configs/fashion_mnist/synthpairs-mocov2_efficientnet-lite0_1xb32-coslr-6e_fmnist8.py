@@ -1,14 +1,15 @@
 # SynthPairs-MoCo (stage 2) on the real-image benchmark:
-# mocov2_efficientnet-lite0_fmnist8.py plus the decoder from stage 1
-# (synthpairs-decoder_efficientnet-lite0_fmnist8.py), the feature
-# perturbation and the generated-pair loss, every option at its module
-# default as in the ResNet-50 configs
+# mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py plus the decoder
+# from stage 1
+# (synthpairs-decoder_efficientnet-lite0_1xb32-adam-10e_fmnist8.py), the
+# feature perturbation and the generated-pair loss, every option at its
+# module default as in the ResNet-50 configs
 # (configs/_base_/models/synthpairs-mocov2_resnet50.py) except the decoder's
 # size and the bank.
-_base_ = './mocov2_efficientnet-lite0_fmnist8.py'
+_base_ = './mocov2_efficientnet-lite0_1xb32-coslr-6e_fmnist8.py'
 
-stage1_checkpoint = \
-    'work_dirs/synthpairs-decoder_efficientnet-lite0_fmnist8/epoch_10.pth'
+stage1_checkpoint = ('work_dirs/synthpairs-decoder_efficientnet-lite0_'
+                     '1xb32-adam-10e_fmnist8/epoch_10.pth')
 model = dict(
     type='SynthPairsMoCo',
     decoder=dict(

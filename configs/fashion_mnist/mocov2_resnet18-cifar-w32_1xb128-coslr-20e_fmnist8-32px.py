@@ -1,7 +1,8 @@
 # MoCo v2 from random weights on the 8000-image Fashion-MNIST pool at 32 px
 # (docs/benchmarks.md, "SynthPairs against MoCo v2 and SimSiam"): the
-# baseline of synthpairs-mocov2_resnet18-cifar-w32_fmnist8-32px.py (same
-# data, start, schedule and seed). Momentum 0.99 for the short schedule
+# baseline of
+# synthpairs-mocov2_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py
+# (same data, start, schedule and seed). Momentum 0.99 for the short schedule
 # (MoCo's CIFAR recipes use 0.99).
 _base_ = [
     '../_base_/models/mocov2_resnet18-cifar-w32.py',

@@ -4,35 +4,23 @@
 # (encoder + decoder) is the start of every SSL run of the protocol, so
 # MoCo v2, SynthPairs and the "no SSL" reference share one encoder.
 _base_ = [
-    '../_base_/models/resnet18_cifar_w32.py',
+    '../_base_/models/synthpairs-decoder_resnet18-cifar-w32.py',
     '../_base_/datasets/fmnist_pool_mocov2_bs128_32px.py',
+    '../_base_/schedules/decoder_adam.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    _delete_=True,
-    type='DecoderPretrain',
-    freeze_backbone=True,
-    backbone=_base_.model.backbone,
-    # 256-d feature -> 256 x 4 x 4 -> three x2 blocks -> 32 px.
-    decoder=dict(
-        type='FeatureDecoder',
-        in_channels=256,
-        out_size=32,
-        base_channels=256,
-        num_upsample=3))
+# 256-d feature -> 256 x 4 x 4 -> three x2 blocks -> 32 px.
+model = dict(decoder=dict(out_size=32, base_channels=256))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(32, 32)),
+    *_base_.clean_pipeline,
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(drop_last=False, dataset=dict(pipeline=train_pipeline))
 
-optim_wrapper = dict(type='OptimWrapper',
-                     optimizer=dict(type='Adam', lr=1e-3))
-param_scheduler = []
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=5)
+train_cfg = dict(max_epochs=5)
 
 custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=100)]
 default_hooks = dict(

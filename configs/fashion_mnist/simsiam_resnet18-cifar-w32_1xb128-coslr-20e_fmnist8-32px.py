@@ -1,11 +1,13 @@
 # SimSiam from random weights on the 8000-image Fashion-MNIST pool at 32 px
 # (docs/benchmarks.md, "SynthPairs against MoCo v2 and SimSiam"): the
-# baseline of synthpairs-simsiam_resnet18-cifar-w32_fmnist8-32px.py. Data,
-# views, start, schedule, optimiser and seed are those of
-# mocov2_resnet18-cifar-w32_fmnist8-32px.py, so the protocol's two SSL
-# methods share one budget; SimSiam's own rule is added: the predictor keeps
-# a constant lr (`fix_lr` + SimSiamHook), and EmbeddingCollapseHook stops
-# the run if the projector output collapses (SimSiam's known failure).
+# baseline of
+# synthpairs-simsiam_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py.
+# Data, views, start, schedule, optimiser and seed are those of
+# mocov2_resnet18-cifar-w32_1xb128-coslr-20e_fmnist8-32px.py, so the
+# protocol's two SSL methods share one budget; SimSiam's own rule is
+# added: the predictor keeps a constant lr (`fix_lr` + SimSiamHook), and
+# EmbeddingCollapseHook stops the run if the projector output collapses
+# (SimSiam's known failure).
 _base_ = [
     '../_base_/models/simsiam_resnet18-cifar-w32.py',
     '../_base_/datasets/fmnist_pool_mocov2_bs128_32px.py',

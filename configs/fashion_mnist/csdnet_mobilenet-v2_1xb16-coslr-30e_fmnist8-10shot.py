@@ -1,8 +1,8 @@
 # CSDNet on the second backbone of the few-shot benchmark: the stock
 # MobileNetV2 baseline plus CSDNet exactly as in
-# csdnet_efficientnet-lite0_fmnist8-10shot.py (both last stages have 1280
-# channels).
-_base_ = './mobilenet-v2_fmnist8-10shot.py'
+# csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py (both last
+# stages have 1280 channels).
+_base_ = './mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py'
 
 model = dict(
     type='CSDNet',

