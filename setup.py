@@ -62,11 +62,15 @@ EXTRAS_REQUIRE = {
     # bound above (openmim alone can pull an openxlab that pins setuptools
     # 60, below torch's minimum).
     'mim': ['openmim'],
-    'realdata': REALDATA_REQUIRE,
-    # flake8 and isort: tests/test_lint.py (settings in setup.cfg); the
-    # majors it was checked with, as isort's sorting changes between them.
-    'tests': ['pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5',
-              'openmim', 'flake8>=7,<8', 'isort>=9,<10'] + REALDATA_REQUIRE,
+    'realdata':
+    REALDATA_REQUIRE,
+    # flake8, isort and yapf: tests/test_lint.py (settings in setup.cfg);
+    # the versions they were checked with, as formatting changes between
+    # them.
+    'tests': [
+        'pytest>=7', 'pytest-timeout', 'scikit-learn>=1.5', 'openmim',
+        'flake8>=7,<8', 'isort>=9,<10', 'yapf==0.43.0'
+    ] + REALDATA_REQUIRE,
 }
 
 MIM_FILES = ('tools', 'configs', 'model-index.yml')
@@ -104,8 +108,10 @@ def add_mim_extension() -> None:
             except OSError:  # e.g. Windows without the privilege
                 warnings.warn(f'could not link {tar_path}; copying instead')
         if osp.isdir(src_path):
-            shutil.copytree(src_path, tar_path, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.pyc'))
+            shutil.copytree(
+                src_path,
+                tar_path,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src_path, tar_path)
 

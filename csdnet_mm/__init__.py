@@ -14,5 +14,7 @@ from .version import __version__  # noqa: E402
 
 hub.install_lazy_registration()
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation',
-           'hub', 'models']
+__all__ = [
+    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'hub',
+    'models'
+]

@@ -66,8 +66,9 @@ def find_library(candidates: Optional[Sequence[str]] = None,
     paths)."""
     if candidates is None:
         listed = (os.environ if env is None else env).get(LIBRARIES_ENV)
-        candidates = (DEFAULT_LIBRARIES if listed is None else
-                      [p for p in listed.split(':') if p])
+        candidates = (
+            DEFAULT_LIBRARIES
+            if listed is None else [p for p in listed.split(':') if p])
     return next((p for p in candidates if osp.isfile(p)), None)
 
 

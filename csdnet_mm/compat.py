@@ -96,7 +96,9 @@ def disabled_fixes() -> Set[str]:
     if unknown:
         warnings.warn(
             f'{DISABLE_ENV_VAR}: no fix is called {", ".join(unknown)}; '
-            f'the fixes are {", ".join(known)}', UserWarning, stacklevel=2)
+            f'the fixes are {", ".join(known)}',
+            UserWarning,
+            stacklevel=2)
     return names.intersection(known)
 
 
@@ -267,8 +269,10 @@ def checkpoint_safe_globals() -> list:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy 1.x
         from numpy.core.multiarray import _reconstruct, scalar
-    safe = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
-            (history_buffer_attribute, 'builtins.getattr')]
+    safe = [
+        HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
+        (history_buffer_attribute, 'builtins.getattr')
+    ]
     safe += [getattr(np.dtypes, name) for name in np.dtypes.__all__]
     return safe
 
@@ -287,8 +291,8 @@ def checkpoint_safe_globals() -> list:
 # Variables a launcher sets for each process: torchrun and
 # torch.distributed.launch (MMEngine's `pytorch` launcher), mpirun (`mpi`),
 # srun (`slurm`).
-LAUNCH_ENV = ('LOCAL_RANK', 'RANK', 'WORLD_SIZE',
-              'OMPI_COMM_WORLD_LOCAL_RANK', 'SLURM_PROCID')
+LAUNCH_ENV = ('LOCAL_RANK', 'RANK', 'WORLD_SIZE', 'OMPI_COMM_WORLD_LOCAL_RANK',
+              'SLURM_PROCID')
 
 
 def cpu_distributed_launch() -> bool:
@@ -380,8 +384,12 @@ def numpy_lacks_in1d() -> bool:
 
 def in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):
     """numpy's ``in1d`` as numpy documents its replacement."""
-    return np.isin(np.asarray(ar1).ravel(), ar2, assume_unique=assume_unique,
-                   invert=invert, **kwargs)
+    return np.isin(
+        np.asarray(ar1).ravel(),
+        ar2,
+        assume_unique=assume_unique,
+        invert=invert,
+        **kwargs)
 
 
 class NumpyWithIn1d(types.ModuleType):
@@ -576,7 +584,8 @@ FIXES = (
         'module that calls `np.in1d`, becomes `compat.NumpyWithIn1d()`: '
         'numpy plus `in1d`. numpy itself gets no `in1d`',
         section='numpy-in1d-in-retrieval-metrics'),
-    Fix(name='mmcv_adjust_hue',
+    Fix(
+        name='mmcv_adjust_hue',
         package='mmcv',
         # Every mmcv 2 release so far, up to what MMPretrain 1.2.0 accepts.
         affected='>=2.0.0rc1,<2.4',
@@ -607,12 +616,10 @@ FIXES = (
 )
 """Every import-time fix, in the order :func:`apply_all` applies them."""
 
-
 # --- the docs table ----------------------------------------------------------
 
 DOCS_PAGE = osp.join(
-    osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs',
-    'stack-fixes.md')
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs', 'stack-fixes.md')
 TABLE_START = '<!-- compat-fixes:start -->'
 TABLE_END = '<!-- compat-fixes:end -->'
 
@@ -635,10 +642,11 @@ def fixes_table(fixes: Sequence[Fix] = FIXES) -> str:
     Returns:
         str: The table, one line per row, ending with a newline.
     """
-    rows = ['| fix (name in `compat.applied()`) | upstream package: failing '
-            'versions | upstream error | trigger (function in `compat`), '
-            'past the version gate | what changes |',
-            '|---|---|---|---|---|']
+    rows = [
+        '| fix (name in `compat.applied()`) | upstream package: failing '
+        'versions | upstream error | trigger (function in `compat`), '
+        'past the version gate | what changes |', '|---|---|---|---|---|'
+    ]
     for fix in fixes:
         versions = f'`{fix.affected}`' if fix.affected else \
             '(every release so far)'
@@ -647,8 +655,8 @@ def fixes_table(fixes: Sequence[Fix] = FIXES) -> str:
                  f'{package} {versions}', fix.upstream,
                  f'`{fix.trigger.__name__}()`: '
                  f'{_markdown(fix.trigger.__doc__ or "")}', fix.changes)
-        rows.append('| ' + ' | '.join(c.replace('|', r'\|') for c in cells) +
-                    ' |')
+        rows.append('| ' + ' | '.join(c.replace('|', r'\|')
+                                      for c in cells) + ' |')
     return '\n'.join(rows) + '\n'
 
 

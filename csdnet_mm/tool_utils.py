@@ -34,7 +34,10 @@ def set_work_dir(cfg, work_dir, config_path: str) -> None:
                                 osp.splitext(osp.basename(config_path))[0])
 
 
-def apply_dataloader_defaults(cfg, fields, defaults: dict, no_pin_memory: bool,
+def apply_dataloader_defaults(cfg,
+                              fields,
+                              defaults: dict,
+                              no_pin_memory: bool,
                               no_persistent_workers: bool = False) -> None:
     """Merge the stock tools' dataloader defaults (config values win)."""
     for field in fields:
@@ -66,8 +69,9 @@ def model_cfg_of(cfg) -> ConfigDict:
     return model_cfg
 
 
-def checkpoint_analysis_parser(description: str, checkpoint_required: bool
-                               ) -> argparse.ArgumentParser:
+def checkpoint_analysis_parser(
+        description: str,
+        checkpoint_required: bool) -> argparse.ArgumentParser:
     """Arguments of the tools that analyse training batches of a model:
     CONFIG [CHECKPOINT] [--batches] [--seed] [--out] [--cfg-options]
     (see :func:`model_and_train_loader`)."""
@@ -78,16 +82,21 @@ def checkpoint_analysis_parser(description: str, checkpoint_required: bool
         parser.add_argument('checkpoint')
     else:
         parser.add_argument('checkpoint', nargs='?', default=None)
-    parser.add_argument('--batches', type=int, default=4,
-                        help='training batches to average over')
+    parser.add_argument(
+        '--batches',
+        type=int,
+        default=4,
+        help='training batches to average over')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the figures as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser
 
 
-def model_and_train_loader(config: str, checkpoint: str = None,
-                           seed: int = 0, options: dict = None):
+def model_and_train_loader(config: str,
+                           checkpoint: str = None,
+                           seed: int = 0,
+                           options: dict = None):
     """``(model, loader)`` of an analysis tool: the model of ``config`` in
     train mode with ``checkpoint``'s weights and buffers (queues, banks)
     when given, else the config's initialisation; and its training
@@ -111,17 +120,17 @@ def model_and_train_loader(config: str, checkpoint: str = None,
         seed=seed)
     model = MODELS.build(model_cfg_of(cfg))
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        logger='silent')
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     else:
         model.init_weights()
     model.train()
     return model, loader
 
 
-RELIABILITY_HOOKS = dict(rng_state='RNGStateHook',
-                         nonfinite='NonFiniteLossHook',
-                         collapse='CollapseHook')
+RELIABILITY_HOOKS = dict(
+    rng_state='RNGStateHook',
+    nonfinite='NonFiniteLossHook',
+    collapse='CollapseHook')
 
 
 def _hook_type(hook) -> str:
@@ -208,12 +217,17 @@ FINAL_METRICS_FILE = 'final_val_metrics.json'
 TEST_METRICS_FILE = 'test_metrics.json'
 
 
-def write_metrics_json(work_dir: str, metrics: dict,
+def write_metrics_json(work_dir: str,
+                       metrics: dict,
                        name: str = FINAL_METRICS_FILE) -> str:
     """Write metrics as JSON in the work dir; return the file's path."""
     path = osp.join(work_dir, name)
     with open(path, 'w') as f:
-        json.dump({k: float(v) for k, v in sorted(metrics.items())}, f,
+        json.dump({
+            k: float(v)
+            for k, v in sorted(metrics.items())
+        },
+                  f,
                   indent=1)
     return path
 

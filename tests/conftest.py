@@ -15,8 +15,8 @@ CHECKOUT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # make its own, so the suite behaves here as on a machine where nobody
 # installed anything by hand.
 FASHION_MNIST_ENV = 'CSDNET_MM_FASHION_MNIST_DIR'
-ALLOCATOR_VARIABLES = ('LD_PRELOAD', 'GLIBC_TUNABLES',
-                       'CSDNET_MM_ALLOCATOR', 'CSDNET_MM_ALLOCATOR_ACTIVE')
+ALLOCATOR_VARIABLES = ('LD_PRELOAD', 'GLIBC_TUNABLES', 'CSDNET_MM_ALLOCATOR',
+                       'CSDNET_MM_ALLOCATOR_ACTIVE')
 # The tools re-execute under a caching allocator where one is installed;
 # in the tests they find none, as on a fresh machine.
 ALLOCATOR_LIBRARIES_ENV = 'CSDNET_MM_ALLOCATOR_LIBS'
@@ -30,12 +30,17 @@ def _fresh_checkout_view() -> str:
     there, so tests that run tools from it (``run_tool``'s default ``cwd``)
     or resolve relative paths in it cannot lean on them."""
     view = tempfile.mkdtemp(prefix='csdnet_mm-checkout-')
-    listed = subprocess.run(
-        ['git', 'ls-files'], cwd=CHECKOUT, capture_output=True, text=True)
+    listed = subprocess.run(['git', 'ls-files'],
+                            cwd=CHECKOUT,
+                            capture_output=True,
+                            text=True)
     names = {line.split('/')[0] for line in listed.stdout.splitlines()}
     if listed.returncode != 0 or not names:  # not a git checkout
-        names = {n for n in os.listdir(CHECKOUT)
-                 if n not in ('data', 'work_dirs', 'checkpoints')}
+        names = {
+            n
+            for n in os.listdir(CHECKOUT)
+            if n not in ('data', 'work_dirs', 'checkpoints')
+        }
     # What the README's `pip install -e .` writes into a fresh clone (mim
     # finds the editable install through it from the repository root).
     names |= {n for n in os.listdir(CHECKOUT) if n.endswith('.egg-info')}
@@ -80,7 +85,11 @@ def run_tool(args, cwd=REPO_ROOT, timeout=600, env=None):
     full_env.pop('CUDA_VISIBLE_DEVICES', None)
     full_env.update(env or {})
     return subprocess.run(
-        args, cwd=cwd, env=full_env, capture_output=True, text=True,
+        args,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
         timeout=timeout)
 
 
@@ -89,8 +98,8 @@ def demo_root(tmp_path_factory) -> str:
     """A small demo data set (generated once per session)."""
     from csdnet_mm.datasets import ensure_demo_ufg
     root = str(tmp_path_factory.mktemp('demo') / 'ufg_demo')
-    return ensure_demo_ufg(root, num_classes=4, train_per_class=4,
-                           test_per_class=2)
+    return ensure_demo_ufg(
+        root, num_classes=4, train_per_class=4, test_per_class=2)
 
 
 PYTHON = sys.executable
@@ -99,8 +108,11 @@ PYTHON = sys.executable
 def _state_dict_on_rank(rank, world_size, port, out_dir, step):
     import torch
     import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=world_size)
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
     try:
         torch.save(step(rank).state_dict(), f'{out_dir}/rank{rank}.pth')
         dist.barrier()
@@ -119,10 +131,13 @@ def state_dicts_on_ranks(step, out_dir, world_size=2):
     with socket.socket() as sock:  # a free port, not a guessed one
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    mp.spawn(_state_dict_on_rank,
-             args=(world_size, port, str(out_dir), step), nprocs=world_size)
-    return [torch.load(f'{out_dir}/rank{rank}.pth')
-            for rank in range(world_size)]
+    mp.spawn(
+        _state_dict_on_rank,
+        args=(world_size, port, str(out_dir), step),
+        nprocs=world_size)
+    return [
+        torch.load(f'{out_dir}/rank{rank}.pth') for rank in range(world_size)
+    ]
 
 
 def write_config(directory, name: str, base: str, body: str = '') -> str:
@@ -159,8 +174,8 @@ def write_fashion_source(root, seed: int, train_per_class: int,
     import numpy as np
     rng = np.random.default_rng(seed)
     arrays = {}
-    for split, per_class in (('train', train_per_class),
-                             ('t10k', test_per_class)):
+    for split, per_class in (('train', train_per_class), ('t10k',
+                                                          test_per_class)):
         images, labels = make_fashion_split(rng, per_class)
         write_idx(root / f'{split}-images-idx3-ubyte.gz', images, 2051)
         write_idx(root / f'{split}-labels-idx1-ubyte.gz', labels, 2049)

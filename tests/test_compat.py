@@ -40,14 +40,17 @@ def _free_port() -> int:
 
 def _launch_env(**extra):
     """What torchrun sets in a one-process launch."""
-    return dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
-                MASTER_ADDR='127.0.0.1', MASTER_PORT=str(_free_port()),
-                **extra)
+    return dict(
+        RANK='0',
+        LOCAL_RANK='0',
+        WORLD_SIZE='1',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(_free_port()),
+        **extra)
 
 
 # Blocks `import pkg_resources` as setuptools >= 82 does (no such module).
 NO_PKG_RESOURCES = "import sys; sys.modules['pkg_resources'] = None"
-
 
 # --- A: mmpretrain:: bases ------------------------------------------------
 
@@ -61,7 +64,8 @@ def test_mmpretrain_base_needs_fix_without_pkg_resources(tmp_path):
     if importlib.util.find_spec('pkg_resources') is not None:
         pytest.skip('pkg_resources is installed: upstream path works here')
     (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
-    result = _python("""
+    result = _python(
+        """
         from mmengine.config import Config
         Config.fromfile('cfg.py')
     """, tmp_path)
@@ -71,7 +75,8 @@ def test_mmpretrain_base_needs_fix_without_pkg_resources(tmp_path):
 
 def test_mmpretrain_base_resolves_with_plugin(tmp_path):
     (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
-    result = _python("""
+    result = _python(
+        """
         import csdnet_mm
         from mmengine.config import Config
         cfg = Config.fromfile('cfg.py')
@@ -83,7 +88,8 @@ def test_mmpretrain_base_resolves_with_plugin(tmp_path):
 
 def test_mmpretrain_base_fails_when_pkg_resources_is_blocked(tmp_path):
     (tmp_path / 'cfg.py').write_text(MMPRETRAIN_BASE_CFG)
-    result = _python(f"""
+    result = _python(
+        f"""
         {NO_PKG_RESOURCES}
         from mmengine.config import Config
         Config.fromfile('cfg.py')
@@ -126,6 +132,7 @@ def test_installed_path_helpers():
 
 # --- B: weights-only checkpoint loading ----------------------------------
 
+
 def _save_full_style_checkpoint(path):
     """What a resume checkpoint holds beyond tensors (message hub, numpy)."""
     from mmengine.logging.history_buffer import HistoryBuffer
@@ -133,15 +140,15 @@ def _save_full_style_checkpoint(path):
     buffer.update(1.5)
     torch.save(
         dict(
-            meta=dict(seed=np.int64(3), lr=np.float64(0.1),
-                      hist=np.arange(3)),
+            meta=dict(seed=np.int64(3), lr=np.float64(0.1), hist=np.arange(3)),
             message_hub=dict(log_scalars={'train/loss': buffer}),
             state_dict={'w': torch.ones(2)}), path)
 
 
 def test_full_checkpoint_fails_without_fix(tmp_path):
     _save_full_style_checkpoint(tmp_path / 'ckpt.pth')
-    result = _python("""
+    result = _python(
+        """
         import torch
         torch.load('ckpt.pth')
     """, tmp_path)
@@ -151,7 +158,8 @@ def test_full_checkpoint_fails_without_fix(tmp_path):
 
 def test_full_checkpoint_loads_with_weights_only_kept_on(tmp_path):
     _save_full_style_checkpoint(tmp_path / 'ckpt.pth')
-    result = _python("""
+    result = _python(
+        """
         import csdnet_mm, torch
         from mmengine.runner.checkpoint import _load_checkpoint
         ckpt = torch.load('ckpt.pth')          # weights_only default (True)
@@ -192,8 +200,8 @@ def test_allow_listed_getattr_is_restricted_to_history_buffer_methods():
         assert history_buffer_attribute(HistoryBuffer, name) is \
             getattr(HistoryBuffer, name)
     import pickle
-    for owner, name in ((HistoryBuffer, '__init__'),
-                        (HistoryBuffer, '_statistics_methods'),
+    for owner, name in ((HistoryBuffer, '__init__'), (HistoryBuffer,
+                                                      '_statistics_methods'),
                         (HistoryBuffer, '__class__'), (np, 'load'),
                         (np.ndarray, 'tofile'), (HistoryBuffer(), 'min')):
         with pytest.raises(pickle.UnpicklingError):
@@ -260,8 +268,8 @@ def test_init_dist_fails_without_cuda_without_fix(tmp_path):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_init_dist_on_cpu_with_plugin_uses_gloo(tmp_path):
-    result = _python(INIT_DIST.format(plugin='import csdnet_mm'), tmp_path,
-                     _launch_env())
+    result = _python(
+        INIT_DIST.format(plugin='import csdnet_mm'), tmp_path, _launch_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'BACKEND gloo' in result.stdout
     # set_device was skipped during the init only; torch's is back.
@@ -310,16 +318,18 @@ def test_cpu_dist_init_wrapper_changes_nothing_with_cuda(monkeypatch):
 
 # --- D / H: config adaptation by the tools -------------------------------
 
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_adapt_cfg_to_device_cpu_distributed():
     from mmengine.config import Config
 
     from csdnet_mm.tool_utils import adapt_cfg_to_device
     cfg = Config(
-        dict(env_cfg=dict(dist_cfg=dict(backend='nccl')),
-             train_dataloader=dict(num_workers=0, persistent_workers=True,
-                                   pin_memory=True),
-             val_dataloader=dict(num_workers=2, persistent_workers=True)))
+        dict(
+            env_cfg=dict(dist_cfg=dict(backend='nccl')),
+            train_dataloader=dict(
+                num_workers=0, persistent_workers=True, pin_memory=True),
+            val_dataloader=dict(num_workers=2, persistent_workers=True)))
     adapt_cfg_to_device(cfg, launcher='pytorch')
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg.device_ids is None
@@ -333,13 +343,17 @@ def test_adapt_cfg_keeps_explicit_wrapper_values():
     from mmengine.config import Config
 
     from csdnet_mm.tool_utils import adapt_cfg_to_device
-    cfg = Config(dict(model_wrapper_cfg=dict(
-        type='MMDistributedDataParallel', find_unused_parameters=True)))
+    cfg = Config(
+        dict(
+            model_wrapper_cfg=dict(
+                type='MMDistributedDataParallel',
+                find_unused_parameters=True)))
     adapt_cfg_to_device(cfg, launcher='none')
     assert cfg.model_wrapper_cfg.find_unused_parameters is True
 
 
 # --- I: --amp on a machine without CUDA ---------------------------------
+
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_amp_check_stops_with_a_message_without_cuda():
@@ -354,6 +368,7 @@ def test_amp_check_stops_with_a_message_without_cuda():
 
 
 # --- G: numpy >= 2.4 and MMPretrain's retrieval metrics ------------------
+
 
 def test_retrieval_metrics_work_with_in1d_alias():
     from mmpretrain.evaluation.metrics import (RetrievalAveragePrecision,
@@ -375,8 +390,8 @@ def test_in1d_alias_matches_isin_and_leaves_numpy_alone():
     from csdnet_mm import compat
     a, b = np.array([[1, 5], [2, 9]]), np.array([5, 2])
     assert compat.in1d(a, b).tolist() == [False, True, True, False]
-    assert compat.in1d(a, b, invert=True).tolist() == [
-        True, False, False, True]
+    assert compat.in1d(
+        a, b, invert=True).tolist() == [True, False, False, True]
     if compat.numpy_lacks_in1d():
         # Only the module that needs it sees an in1d; numpy is unchanged.
         assert retrieval.np.in1d is compat.in1d
@@ -390,7 +405,8 @@ def test_in1d_alias_matches_isin_and_leaves_numpy_alone():
 def test_retrieval_metrics_fail_without_fix(tmp_path):
     if hasattr(np, 'in1d'):
         pytest.skip('this numpy still has in1d')
-    result = _python("""
+    result = _python(
+        """
         import torch
         from mmpretrain.evaluation.metrics import RetrievalRecall
         RetrievalRecall.calculate(torch.tensor([[0.9, 0.1]]),
@@ -402,8 +418,10 @@ def test_retrieval_metrics_fail_without_fix(tmp_path):
 
 # --- J: mmcv.adjust_hue with a negative hue on numpy >= 2 ----------------
 
+
 def test_adjust_hue_fails_without_fix(tmp_path):
-    result = _python("""
+    result = _python(
+        """
         import numpy as np, mmcv
         try:
             mmcv.adjust_hue(np.zeros((2, 2, 3), np.uint8), -0.02,
@@ -462,9 +480,9 @@ def test_ddp_device_ids_fail_for_cpu_module_without_fix(tmp_path):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU machine')
 def test_ddp_device_ids_dropped_for_cpu_module_with_plugin(tmp_path):
-    result = _python(DDP_ON_CPU.format(plugin='import csdnet_mm',
-                                       port=_free_port()), tmp_path,
-                     _launch_env())
+    result = _python(
+        DDP_ON_CPU.format(plugin='import csdnet_mm', port=_free_port()),
+        tmp_path, _launch_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'WRAPPED' in result.stdout
 
@@ -472,7 +490,8 @@ def test_ddp_device_ids_dropped_for_cpu_module_with_plugin(tmp_path):
 def test_stock_nccl_init_fails_without_cuda(tmp_path):
     if torch.cuda.is_available():
         pytest.skip('needs a CPU machine')
-    result = _python("""
+    result = _python(
+        """
         import os, socket
         import torch.distributed as dist
         with socket.socket() as sock:
@@ -532,8 +551,10 @@ def test_adjust_bbox_works_with_plugin_in_the_calling_script(tmp_path):
 
 # --- warning filters: the tools set them, the import does not -------------
 
+
 def test_import_sets_no_warning_filter(tmp_path):
-    result = _python("""
+    result = _python(
+        """
         import warnings
         import mmcv.cnn, mmengine.runner, mmpretrain.models  # noqa: F401
         before = list(warnings.filters)
@@ -612,8 +633,9 @@ tight_bbox.adjust_bbox = adjust_bbox
 def _compare(tmp_path, setup='', env=None):
     result = _python(SNAPSHOT + setup + COMPARE, tmp_path, env)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = dict(line.split(' ', 1) for line in result.stdout.splitlines()
-                 if line.startswith(('CHANGED ', 'APPLIED ')))
+    lines = dict(
+        line.split(' ', 1) for line in result.stdout.splitlines()
+        if line.startswith(('CHANGED ', 'APPLIED ')))
     return json.loads(lines['CHANGED']), json.loads(lines['APPLIED'])
 
 
@@ -640,9 +662,12 @@ EVERY_TRIGGER = NO_PKG_RESOURCES + '\n'
 
 # The key of SNAPSHOT that each fix changes.
 WHAT_CHANGES = dict(
-    config_resolution='config_resolution', checkpoint_globals='safe_globals',
-    cpu_dist_init='init_dist', cpu_ddp_device_ids='ddp_init',
-    retrieval_in1d='retrieval_np', mmcv_adjust_hue='adjust_hue',
+    config_resolution='config_resolution',
+    checkpoint_globals='safe_globals',
+    cpu_dist_init='init_dist',
+    cpu_ddp_device_ids='ddp_init',
+    retrieval_in1d='retrieval_np',
+    mmcv_adjust_hue='adjust_hue',
     adjust_bbox_renderer='adjust_bbox')
 
 
@@ -650,21 +675,23 @@ WHAT_CHANGES = dict(
 def triggers_here(tmp_path_factory):
     """The fixes triggered on this machine under EVERY_TRIGGER, read with
     the fixes off."""
-    result = _python(EVERY_TRIGGER + """
+    result = _python(
+        EVERY_TRIGGER + """
 import json
 from csdnet_mm import compat
 print('TRIGGERS', json.dumps([fix.name for fix in compat.FIXES
                               if fix.triggered()]))
 """, tmp_path_factory.mktemp('triggers'),
-                     _launch_env(CSDNET_MM_NO_STACK_FIXES='1'))
+        _launch_env(CSDNET_MM_NO_STACK_FIXES='1'))
     assert result.returncode == 0, result.stderr[-3000:]
-    line, = [x for x in result.stdout.splitlines()
-             if x.startswith('TRIGGERS ')]
+    line, = [
+        x for x in result.stdout.splitlines() if x.startswith('TRIGGERS ')
+    ]
     return json.loads(line.split(' ', 1)[1])
 
 
-def test_fixes_applied_exactly_where_their_trigger_holds(tmp_path,
-                                                         triggers_here):
+def test_fixes_applied_exactly_where_their_trigger_holds(
+        tmp_path, triggers_here):
     assert {'config_resolution', 'checkpoint_globals'} <= set(triggers_here)
     changed, applied = _compare(tmp_path, EVERY_TRIGGER, _launch_env())
     assert applied == triggers_here
@@ -690,10 +717,11 @@ def test_disabled_fixes_warns_about_unknown_names(monkeypatch):
     monkeypatch.setenv(compat.DISABLE_ENV_VAR,
                        ' retrieval_in1d, mmcv_adjust_hue no_such_fix')
     known = ', '.join(FIX_NAMES)
-    with pytest.warns(UserWarning, match=re.escape(
-            f'no fix is called no_such_fix; the fixes are {known}')):
-        assert compat.disabled_fixes() == {'retrieval_in1d',
-                                           'mmcv_adjust_hue'}
+    with pytest.warns(
+            UserWarning,
+            match=re.escape(
+                f'no fix is called no_such_fix; the fixes are {known}')):
+        assert compat.disabled_fixes() == {'retrieval_in1d', 'mmcv_adjust_hue'}
     monkeypatch.setenv(compat.DISABLE_ENV_VAR, 'retrieval_in1d,')
     with warnings.catch_warnings():
         warnings.simplefilter('error')
@@ -704,14 +732,17 @@ def test_disabled_fixes_warns_about_unknown_names(monkeypatch):
 
 # --- the registry: version gates, pure triggers, the docs table -----------
 
+
 def test_registry_entries_are_complete():
     assert len(set(FIX_NAMES)) == len(FIX_NAMES)
     assert set(FIX_NAMES) == set(WHAT_CHANGES)
     with open(compat.DOCS_PAGE, encoding='utf-8') as f:
         headings = re.findall(r'^#+ (.+)$', f.read(), re.MULTILINE)
     # GitHub's anchors: lower case, punctuation dropped, spaces to '-'.
-    anchors = {re.sub(r'[^\w\- ]', '', h.lower()).replace(' ', '-')
-               for h in headings}
+    anchors = {
+        re.sub(r'[^\w\- ]', '', h.lower()).replace(' ', '-')
+        for h in headings
+    }
     for fix in compat.FIXES:
         SpecifierSet(fix.affected)  # raises where it is no PEP 440 range
         assert compat.installed_version(fix.package) is not None, fix.name
@@ -724,8 +755,8 @@ def test_version_gates_read_the_installed_release(monkeypatch):
     monkeypatch.setitem(sys.modules, 'pkg_resources', None)  # setuptools 82
     resolution, hue = _fix('config_resolution'), _fix('mmcv_adjust_hue')
     assert resolution.triggered() and hue.triggered()  # numpy 2, mmcv 2.x
-    _fake_versions(monkeypatch, mmengine='0.11.0', mmcv='2.4.0',
-                   **{'mmcv-lite': None})
+    _fake_versions(
+        monkeypatch, mmengine='0.11.0', mmcv='2.4.0', **{'mmcv-lite': None})
     assert resolution.trigger() and not resolution.triggered()
     assert hue.trigger() and not hue.triggered()
     _fake_versions(monkeypatch, mmcv=None, **{'mmcv-lite': None})
@@ -765,8 +796,7 @@ def triggers_alone(tmp_path_factory):
     result = _python(TRIGGERS_ALONE, tmp_path_factory.mktemp('alone'),
                      _launch_env())
     assert result.returncode == 0, result.stderr[-3000:]
-    line, = [x for x in result.stdout.splitlines()
-             if x.startswith('REPORT ')]
+    line, = [x for x in result.stdout.splitlines() if x.startswith('REPORT ')]
     return json.loads(line.split(' ', 1)[1])
 
 

@@ -28,8 +28,8 @@ CODE_EXTS = ('.py', '.sh', '.yml', '.yaml', '.txt', '.cfg', '.toml')
 def _code_files():
     files = [osp.join(ROOT, 'setup.py')]
     for folder in CODE_DIRS:
-        for path in glob.glob(osp.join(ROOT, folder, '**', '*'),
-                              recursive=True):
+        for path in glob.glob(
+                osp.join(ROOT, folder, '**', '*'), recursive=True):
             if path.endswith(CODE_EXTS) and osp.isfile(path):
                 files.append(path)
     return sorted(p for p in files if osp.abspath(p) != THIS_FILE)
@@ -66,7 +66,6 @@ def _slug(heading):
 DOC_PATH = re.compile(r'docs/[\w./-]+?\.md')
 DOC_SECTION = re.compile(r'(docs/[\w./-]+?\.md),\s*"([^"]+)"')
 
-
 MARKDOWN_NAME = re.compile(r'[\w./-]*\.md\b')
 URL = re.compile(r'[a-z]+://\S+')
 
@@ -77,10 +76,15 @@ def _shipped_markdown():
     found = set()
     for folder, dirs, files in os.walk(ROOT):
         if folder == ROOT:
-            dirs[:] = [d for d in dirs if d not in (
-                'data', 'work_dirs', 'checkpoints') and not d.startswith('.')]
-        found |= {osp.relpath(osp.join(folder, f), ROOT) for f in files
-                  if f.endswith('.md')}
+            dirs[:] = [
+                d for d in dirs
+                if d not in ('data', 'work_dirs',
+                             'checkpoints') and not d.startswith('.')
+            ]
+        found |= {
+            osp.relpath(osp.join(folder, f), ROOT)
+            for f in files if f.endswith('.md')
+        }
     return found
 
 
@@ -91,9 +95,8 @@ def _unknown_markdown(text, folder, shipped):
     names = {osp.basename(p) for p in shipped}
     return [
         name for name in MARKDOWN_NAME.findall(URL.sub(' ', text))
-        if not (osp.isfile(osp.join(ROOT, name))
-                or osp.isfile(osp.join(folder, name))
-                or osp.basename(name) in names
+        if not (osp.isfile(osp.join(ROOT, name)) or osp.isfile(
+            osp.join(folder, name)) or osp.basename(name) in names
                 or osp.basename(name) in WRITTEN_REPORTS)
     ]
 
@@ -111,8 +114,9 @@ def test_named_markdown_files_ship_with_the_repository():
 
 
 def test_written_reports_are_named_by_the_tools():
-    sources = ''.join(_read(p) for p in _code_files()
-                      if _rel(p).startswith(('csdnet_mm', 'tools')))
+    sources = ''.join(
+        _read(p) for p in _code_files()
+        if _rel(p).startswith(('csdnet_mm', 'tools')))
     for name in WRITTEN_REPORTS:
         assert name in sources, name
 
@@ -123,8 +127,10 @@ def test_cited_docs_exist():
         for doc in DOC_PATH.findall(_joined(_read(path))):
             cited.setdefault(doc, _rel(path))
     assert cited, 'expected code to cite docs/... pages'
-    missing = {doc: where for doc, where in cited.items()
-               if not osp.isfile(osp.join(ROOT, doc))}
+    missing = {
+        doc: where
+        for doc, where in cited.items() if not osp.isfile(osp.join(ROOT, doc))
+    }
     assert not missing, f'cited but missing (doc: first citing file): ' \
                         f'{missing}'
 
@@ -143,8 +149,10 @@ def test_cited_sections_exist():
 
 
 @pytest.mark.parametrize(
-    'page', sorted(_rel(p) for p in glob.glob(
-        osp.join(ROOT, 'docs', '**', '*.md'), recursive=True)))
+    'page',
+    sorted(
+        _rel(p) for p in glob.glob(
+            osp.join(ROOT, 'docs', '**', '*.md'), recursive=True)))
 def test_links_between_docs_resolve(page):
     page_file = osp.join(ROOT, page)
     for target in re.findall(r'\]\(([^)\s]+)\)', _read(page_file)):
@@ -172,15 +180,16 @@ def test_markdown_check_sees_a_missing_page():
         assert _unknown_markdown(line, ROOT, shipped) == [], line
     text = _joined('# see docs/methods/synthpairs.md, "Stage 1:\n'
                    '# decoder pre-training").')
-    assert DOC_SECTION.findall(text) == [
-        ('docs/methods/synthpairs.md', 'Stage 1: decoder pre-training')]
+    assert DOC_SECTION.findall(text) == [('docs/methods/synthpairs.md',
+                                          'Stage 1: decoder pre-training')]
 
 
 def _test_commands(text):
     """The lines that install for the tests or run pytest, in order."""
-    return [line.strip() for line in text.splitlines()
-            if re.match(r'python -m (pytest|pip install -e "\.\[tests\]")',
-                        line)]
+    return [
+        line.strip() for line in text.splitlines()
+        if re.match(r'python -m (pytest|pip install -e "\.\[tests\]")', line)
+    ]
 
 
 def test_ci_runs_the_readme_test_commands():

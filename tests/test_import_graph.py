@@ -26,8 +26,8 @@ def _imports(path: str, module: str) -> set:
             base = module if is_package else module.rsplit('.', 1)[0]
             for _ in range(node.level - 1):
                 base = base.rsplit('.', 1)[0]
-            prefix = (f'{base}.{node.module}' if node.module else base
-                      ) if node.level else node.module
+            prefix = (f'{base}.{node.module}'
+                      if node.module else base) if node.level else node.module
             names = [prefix] + [f'{prefix}.{a.name}' for a in node.names]
         else:
             continue
@@ -42,8 +42,11 @@ def _graph() -> dict:
             if name.endswith('.py'):
                 path = osp.join(folder, name)
                 modules[_module(path)] = path
-    return {m: {i for i in _imports(p, m) if i in modules and i != m}
-            for m, p in modules.items()}
+    return {
+        m: {i
+            for i in _imports(p, m) if i in modules and i != m}
+        for m, p in modules.items()
+    }
 
 
 def _cycle(graph: dict):
@@ -72,12 +75,14 @@ def _cycle(graph: dict):
 def test_no_import_cycle_between_the_package_modules():
     # A package's __init__ importing its own submodules is not a cycle
     # unless a submodule imports the package back.
-    graph = {m: {i for i in deps if not m.startswith(i + '.')}
-             for m, deps in _graph().items()}
+    graph = {
+        m: {i
+            for i in deps if not m.startswith(i + '.')}
+        for m, deps in _graph().items()
+    }
     assert _cycle(graph) is None
 
 
 def test_the_cycle_finder_finds_one():
-    assert _cycle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c',
-                                                            'a']
+    assert _cycle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c', 'a']
     assert _cycle({'a': {'b'}, 'b': set()}) is None

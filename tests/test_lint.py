@@ -1,7 +1,8 @@
-"""OpenMMLab lint: flake8 and isort --check-only over the tree, with the
-settings in setup.cfg (as MMPretrain configures them; .pre-commit-config.yaml
-runs the same). Run from the fresh-checkout view (conftest.REPO_ROOT), so
-``data/``, ``work_dirs/`` and other leftovers are not linted."""
+"""OpenMMLab lint: flake8, isort --check-only and yapf --diff over the tree,
+with the settings in setup.cfg (as MMPretrain configures them;
+.pre-commit-config.yaml runs the same). Run from the fresh-checkout view
+(conftest.REPO_ROOT), so ``data/``, ``work_dirs/`` and other leftovers are
+not linted."""
 import os.path as osp
 import subprocess
 import sys
@@ -19,7 +20,9 @@ def _lint(module, *args):
     # here rather than letting the linters fall back to their defaults.
     assert osp.isfile(SETTINGS), 'setup.cfg is not in the checkout'
     return subprocess.run([sys.executable, '-m', module, *args, *PATHS],
-                          cwd=REPO_ROOT, capture_output=True, text=True,
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
                           timeout=300)
 
 
@@ -27,8 +30,8 @@ def test_flake8():
     pytest.importorskip('flake8')
     result = _lint('flake8', '--config', SETTINGS)
     assert result.returncode == 0, (
-        'flake8 findings (settings: setup.cfg [flake8]):\n' +
-        result.stdout + result.stderr)
+        'flake8 findings (settings: setup.cfg [flake8]):\n' + result.stdout +
+        result.stderr)
 
 
 def test_isort():
@@ -38,4 +41,14 @@ def test_isort():
     assert result.returncode == 0, (
         'isort would change imports (fix: python -m isort '
         f'{" ".join(PATHS)}; settings: setup.cfg [isort]):\n' +
+        result.stdout[-20000:] + result.stderr)
+
+
+def test_yapf():
+    pytest.importorskip('yapf')
+    result = _lint('yapf', '--style', SETTINGS, '--diff', '--recursive',
+                   '--parallel')
+    assert result.returncode == 0, (
+        'yapf would reformat (fix: python -m yapf -i -r -p '
+        f'{" ".join(PATHS)}; settings: setup.cfg [yapf]):\n' +
         result.stdout[-20000:] + result.stderr)

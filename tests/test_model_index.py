@@ -18,16 +18,19 @@ CSDNET_DEMO = 'csdnet_resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo'
 
 def _metafiles():
     index = yaml.safe_load(open(osp.join(REPO_ROOT, 'model-index.yml')))
-    return [yaml.safe_load(open(osp.join(REPO_ROOT, metafile)))
-            for metafile in index['Import']]
+    return [
+        yaml.safe_load(open(osp.join(REPO_ROOT, metafile)))
+        for metafile in index['Import']
+    ]
 
 
 def _models():
     metafiles = _metafiles()
     # As modelindex (mim search, mmpretrain.get_model) resolves them: over
     # every imported metafile.
-    collections = [c['Name'] for meta in metafiles
-                   for c in meta.get('Collections', [])]
+    collections = [
+        c['Name'] for meta in metafiles for c in meta.get('Collections', [])
+    ]
     assert len(collections) == len(set(collections)), collections
     for meta in metafiles:
         for model in meta['Models']:
@@ -48,9 +51,9 @@ def test_every_config_is_listed_once_with_task_and_data():
     models = list(_models())
     listed = [m['Config'] for m in models]
     configs = sorted(
-        osp.relpath(p, REPO_ROOT)
-        for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                           recursive=True) if '_base_' not in p)
+        osp.relpath(p, REPO_ROOT) for p in glob.glob(
+            osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+        if '_base_' not in p)
     aliases = {p: _alias(p) for p in configs if _alias(p)}
     assert 'configs/csdnet_r50_cotton80.py' in aliases
     assert sorted(listed) == sorted(set(configs) - set(aliases))
@@ -70,21 +73,26 @@ def test_every_config_is_listed_once_with_task_and_data():
     with open(osp.join(REPO_ROOT, 'docs', 'results',
                        'csdnet-ablation.json')) as f:
         runs = json.load(f)['runs'].values()
-    stock = [r['metrics']['test/top1'] for r in runs
-             if r['backbone'] == 'efficientnet-lite0' and r['run'] == 'stock'
-             and r['task'] == 'fmnist8-10shot']
+    stock = [
+        r['metrics']['test/top1'] for r in runs
+        if r['backbone'] == 'efficientnet-lite0' and r['run'] == 'stock'
+        and r['task'] == 'fmnist8-10shot'
+    ]
     assert len(stock) >= 2
     assert by_name['efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot'][
         'Results'][0]['Metrics'] == {
-            'Top 1 Accuracy (10-shot)': round(statistics.mean(stock), 2)}
+            'Top 1 Accuracy (10-shot)': round(statistics.mean(stock), 2)
+        }
     # The demo SSL chain has no archive: no figure.
     assert 'Results' not in by_name[
         'synthpairs-mocov2_resnet18-cifar-w32_1xb32-coslr-30e_ufg-demo']
     for unmeasured in (CSDNET_DEMO, COTTON80):
-        assert by_name[unmeasured]['Results'] == [dict(
-            Task='Image Classification',
-            Dataset=by_name[unmeasured]['Metadata']['Training Data'],
-            Metrics={})]
+        assert by_name[unmeasured]['Results'] == [
+            dict(
+                Task='Image Classification',
+                Dataset=by_name[unmeasured]['Metadata']['Training Data'],
+                Metrics={})
+        ]
     assert 'Results' not in by_name[
         'synthpairs-decoder_resnet18-cifar-w32_1xb32-adam-20e_ufg-demo']
 

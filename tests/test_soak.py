@@ -32,38 +32,47 @@ class _MemoryProbe(Hook):
     def __init__(self):
         self.rss = {}
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if (runner.iter + 1) % 50 == 0:
             self.rss[runner.iter + 1] = _rss_bytes()
 
 
-@pytest.mark.skipif(not osp.exists('/proc/self/statm'),
-                    reason='needs /proc to read the resident set')
-@pytest.mark.parametrize('config, state_keys', [
-    ('tiny_csdnet_demo.py', ['queue_neck.queue', 'queue_neck.queue_labels']),
-    ('tiny_synthpairs_mocov2.py', ['queue', 'perturbation.feat_bank']),
-], ids=['csdnet', 'synthpairs'])
-def test_memory_stays_flat_over_hundreds_of_iterations(
-        config, state_keys, demo_root, tmp_path):
+@pytest.mark.skipif(
+    not osp.exists('/proc/self/statm'),
+    reason='needs /proc to read the resident set')
+@pytest.mark.parametrize(
+    'config, state_keys', [
+        ('tiny_csdnet_demo.py',
+         ['queue_neck.queue', 'queue_neck.queue_labels']),
+        ('tiny_synthpairs_mocov2.py', ['queue', 'perturbation.feat_bank']),
+    ],
+    ids=['csdnet', 'synthpairs'])
+def test_memory_stays_flat_over_hundreds_of_iterations(config, state_keys,
+                                                       demo_root, tmp_path):
     cfg = Config.fromfile(osp.join(DATA, config))
     cfg.work_dir = str(tmp_path)
     for split in ('train', 'val', 'test'):
         if cfg.get(f'{split}_dataloader'):
             cfg[f'{split}_dataloader'].dataset.data_root = demo_root
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=ITERS,
-                         val_interval=ITERS)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=ITERS, val_interval=ITERS)
     cfg.default_hooks.logger.interval = 50
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
-                                        by_epoch=False, interval=ITERS)
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=ITERS)
     for part in ('backbone', 'decoder'):
         if part in cfg.model:
             cfg.model[part].init_cfg = None  # no stage-1 checkpoint here
     runner = Runner.from_cfg(cfg)
     probe = _MemoryProbe()
     runner.register_hook(probe)
-    before = {k: v.clone() for k, v in runner.model.state_dict().items()
-              if k in state_keys}
+    before = {
+        k: v.clone()
+        for k, v in runner.model.state_dict().items() if k in state_keys
+    }
     runner.train()
 
     state = runner.model.state_dict()
@@ -76,5 +85,6 @@ def test_memory_stays_flat_over_hundreds_of_iterations(
     assert growth < 32 * 2**20, (
         f'resident set grew {growth / 2**20:.1f} MiB between iterations '
         f'50 and {ITERS}: {probe.rss}')
-    assert all(torch.isfinite(v).all() for v in state.values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in state.values()
+        if v.is_floating_point())

@@ -50,30 +50,54 @@ def parse_args(argv=None):
     parser.add_argument('config_b', help='compared config (B)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument(
-        '--input-size', type=int, default=None,
+        '--input-size',
+        type=int,
+        default=None,
         help='input side in px (default: the last crop/resize of each '
         "config's training pipeline)")
-    parser.add_argument('--warmup', type=int, default=2,
-                        help='untimed steps per model before timing')
-    parser.add_argument('--repeats', type=int, default=10,
-                        help='timed steps (and inference passes) per model')
-    parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: cuda if available)")
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch default)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--keep-init', action='store_true',
-                        help="keep the configs' Pretrained init_cfg")
     parser.add_argument(
-        '--profile', type=int, default=0, metavar='TOP',
+        '--warmup',
+        type=int,
+        default=2,
+        help='untimed steps per model before timing')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=10,
+        help='timed steps (and inference passes) per model')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help="'cpu' or 'cuda' (default: cuda if available)")
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch CPU threads (default: torch default)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--keep-init',
+        action='store_true',
+        help="keep the configs' Pretrained init_cfg")
+    parser.add_argument(
+        '--profile',
+        type=int,
+        default=0,
+        metavar='TOP',
         help='also profile one training step and one inference pass of '
         'each model (torch.profiler) and print the TOP operators with the '
         'largest B - A self time')
     parser.add_argument('--out', help='write the results as JSON here')
-    parser.add_argument('--cfg-options-a', nargs='+', action=DictAction,
-                        help='overrides of config A (key=value)')
-    parser.add_argument('--cfg-options-b', nargs='+', action=DictAction,
-                        help='overrides of config B (key=value)')
+    parser.add_argument(
+        '--cfg-options-a',
+        nargs='+',
+        action=DictAction,
+        help='overrides of config A (key=value)')
+    parser.add_argument(
+        '--cfg-options-b',
+        nargs='+',
+        action=DictAction,
+        help='overrides of config B (key=value)')
     return parser.parse_args(argv)
 
 
@@ -81,17 +105,20 @@ def allocator_settings() -> dict:
     """The environment that decides the CPU allocator (a preloaded
     tcmalloc / jemalloc, glibc's MALLOC_* tunables): on CPU it changes the
     time ratios of a two-view step (docs/benchmarks.md)."""
-    return {key: value for key, value in sorted(os.environ.items())
-            if value and (key in ('LD_PRELOAD', 'GLIBC_TUNABLES')
-                          or key.startswith('MALLOC_'))}
+    return {
+        key: value
+        for key, value in sorted(os.environ.items())
+        if value and (key in ('LD_PRELOAD',
+                              'GLIBC_TUNABLES') or key.startswith('MALLOC_'))
+    }
 
 
 @report_user_errors
 def main(argv=None):
     quiet_known_warnings()
     args = parse_args(argv)
-    device = torch.device(args.device or (
-        'cuda' if torch.cuda.is_available() else 'cpu'))
+    device = torch.device(
+        args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     torch.manual_seed(args.seed)
     with torch_threads(args.threads):
         sides = [
@@ -107,8 +134,8 @@ def main(argv=None):
         device=str(device),
         device_name=(torch.cuda.get_device_name(device)
                      if device.type == 'cuda' else 'cpu'),
-        threads=torch.get_num_threads() if args.threads is None else
-        args.threads,
+        threads=torch.get_num_threads()
+        if args.threads is None else args.threads,
         batch_size=args.batch_size,
         input_size=[side.size for side in sides],
         warmup=args.warmup,
@@ -126,8 +153,9 @@ def main(argv=None):
     if device.type == 'cpu':
         print(f'CPU allocator: {ALLOCATOR}')
     if results['setup']['allocator']:
-        print('allocator settings: ' + ', '.join(
-            f'{k}={v}' for k, v in results['setup']['allocator'].items()))
+        print('allocator settings: ' +
+              ', '.join(f'{k}={v}'
+                        for k, v in results['setup']['allocator'].items()))
     if args.profile:
         print(format_profile(results['profile']))
     if args.out:

@@ -33,21 +33,38 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--folds', type=int, default=3)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--epochs', type=int, default=None,
-                        help="training length (default: the config's)")
-    parser.add_argument('--variants', nargs='+', choices=names,
-                        default=defaults,
-                        help='rows to run; stock is always the baseline')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help="training length (default: the config's)")
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        choices=names,
+        default=defaults,
+        help='rows to run; stock is always the baseline')
     parser.add_argument('--split-seed', type=int, default=0)
     parser.add_argument('--metric', default='accuracy/top1')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='OMP_NUM_THREADS of each training run')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={}, help='edits of the stock config')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='write folds and configs, print the commands')
-    parser.add_argument('--report', action='store_true',
-                        help='tabulate the finished runs, train nothing')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='OMP_NUM_THREADS of each training run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='edits of the stock config')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='write folds and configs, print the commands')
+    parser.add_argument(
+        '--report',
+        action='store_true',
+        help='tabulate the finished runs, train nothing')
     return parser.parse_args(argv)
 
 
@@ -57,9 +74,15 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     wanted = set(args.variants) | {'stock'}
     plan = CheckPlan(
-        config=args.config, work_dir=args.work_dir, folds=args.folds,
-        seeds=args.seeds, epochs=args.epochs, cfg_options=args.cfg_options,
-        metric=args.metric, split_seed=args.split_seed, threads=args.threads,
+        config=args.config,
+        work_dir=args.work_dir,
+        folds=args.folds,
+        seeds=args.seeds,
+        epochs=args.epochs,
+        cfg_options=args.cfg_options,
+        metric=args.metric,
+        split_seed=args.split_seed,
+        threads=args.threads,
         variants=[v for v in all_variants() if v.name in wanted])
     check = Check(plan)
     if not args.report:

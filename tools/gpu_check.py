@@ -26,28 +26,43 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'check losses, fp32 memory and --resume exactness, benchmark the '
         'method pairs (a CPU dry run without CUDA).')
     parser.add_argument(
-        '--out-dir', help='output folder (default: '
+        '--out-dir',
+        help='output folder (default: '
         'work_dirs/gpu_check/<timestamp>)')
     parser.add_argument(
-        '--iters', type=int, default=None,
+        '--iters',
+        type=int,
+        default=None,
         help='training iterations per run, even (default: 4 on CUDA, 2 in '
         'the dry run); resume starts at iters / 2')
     parser.add_argument(
-        '--jobs', type=int, default=None,
+        '--jobs',
+        type=int,
+        default=None,
         help='training runs at the same time (default: one per family on '
         'CUDA, 1 in the dry run); benchmarks always run alone')
     parser.add_argument(
-        '--families', nargs='+', choices=[f.name for f in FAMILIES],
+        '--families',
+        nargs='+',
+        choices=[f.name for f in FAMILIES],
         help='only these method families (default: all)')
-    parser.add_argument('--skip-train', action='store_true',
-                        help='no training / resume checks')
-    parser.add_argument('--skip-benchmark', action='store_true',
-                        help='no tools/benchmark.py comparisons')
     parser.add_argument(
-        '--dry-run', action='store_true',
+        '--skip-train',
+        action='store_true',
+        help='no training / resume checks')
+    parser.add_argument(
+        '--skip-benchmark',
+        action='store_true',
+        help='no tools/benchmark.py comparisons')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
         help='the CPU dry run even when CUDA is available')
-    parser.add_argument('--timeout', type=int, default=600,
-                        help='seconds allowed to each subprocess')
+    parser.add_argument(
+        '--timeout',
+        type=int,
+        default=600,
+        help='seconds allowed to each subprocess')
     args = parser.parse_args(argv)
     if args.iters is not None and (args.iters < 2 or args.iters % 2):
         parser.error('--iters must be an even number >= 2')

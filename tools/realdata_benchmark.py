@@ -96,55 +96,93 @@ from csdnet_mm.benchmarks.runner import checkout_root
 def parse_args(argv: Optional[List[str]] = None):
     parser = argparse.ArgumentParser(
         description='Few-shot Fashion-MNIST benchmark over seeds.')
-    parser.add_argument('--suite', default='main',
-                        choices=('main', 'ssl') + tuple(defs.SUITES),
-                        help='main: stock vs CSDNet and the SSL chain; '
-                        'csdnet-ablation / csdnet-stability: see above')
+    parser.add_argument(
+        '--suite',
+        default='main',
+        choices=('main', 'ssl') + tuple(defs.SUITES),
+        help='main: stock vs CSDNet and the SSL chain; '
+        'csdnet-ablation / csdnet-stability: see above')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--jobs', type=int, default=1,
-                        help='seeds run in parallel')
+    parser.add_argument(
+        '--jobs', type=int, default=1, help='seeds run in parallel')
     parser.add_argument('--work-dir', default='work_dirs/realdata_benchmark')
     parser.add_argument('--data-dir', default='data/fashion_mnist_fewshot')
-    parser.add_argument('--src', default=None,
-                        help='Fashion-MNIST folder (default: the Debian '
-                        "package's)")
-    parser.add_argument('--shots', type=int, default=None,
-                        help='labelled images per class (main: 10, ssl: '
-                        '100)')
-    parser.add_argument('--unlabeled-per-class', type=int, default=None,
-                        help='pool images per class (main: 50, ssl: 1000)')
-    parser.add_argument('--test-per-class', type=int, default=None,
-                        help='test images per class (200; ssl: 500)')
-    parser.add_argument('--val-per-class', type=int, default=100,
-                        help='validation images per class (training-split '
-                        'images that are not shots)')
-    parser.add_argument('--backbones', nargs='+',
-                        default=list(defs.BACKBONES),
-                        choices=list(defs.BACKBONES))
-    parser.add_argument('--tasks', nargs='+', default=list(defs.TASKS),
-                        choices=list(defs.TASKS))
-    parser.add_argument('--ssl-runs', nargs='+',
-                        default=[r.name for r in defs.SSL_ROWS],
-                        choices=[r.name for r in defs.SSL_ROWS],
-                        help='rows of the ssl suite to run')
-    parser.add_argument('--runs', nargs='+', default=None,
-                        help='rows of a CSDNet suite to run (default: all; '
-                        'e.g. stock view stock_2x random_view)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='OMP_NUM_THREADS of every run')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='key=value overrides for every training run')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the commands, run nothing')
-    parser.add_argument('--report', action='store_true',
-                        help='write the tables and train nothing: ssl, from '
-                        'the runs whose evaluations have finished (and '
-                        'the archive); CSDNet suites, from --archive alone')
-    parser.add_argument('--archive', default=None,
-                        help='a JSON file each finished run is added to '
-                        'as soon as its evaluations finish, and that the '
-                        'tables read (the repository keeps '
-                        'docs/results/<suite>*.json)')
+    parser.add_argument(
+        '--src',
+        default=None,
+        help='Fashion-MNIST folder (default: the Debian '
+        "package's)")
+    parser.add_argument(
+        '--shots',
+        type=int,
+        default=None,
+        help='labelled images per class (main: 10, ssl: '
+        '100)')
+    parser.add_argument(
+        '--unlabeled-per-class',
+        type=int,
+        default=None,
+        help='pool images per class (main: 50, ssl: 1000)')
+    parser.add_argument(
+        '--test-per-class',
+        type=int,
+        default=None,
+        help='test images per class (200; ssl: 500)')
+    parser.add_argument(
+        '--val-per-class',
+        type=int,
+        default=100,
+        help='validation images per class (training-split '
+        'images that are not shots)')
+    parser.add_argument(
+        '--backbones',
+        nargs='+',
+        default=list(defs.BACKBONES),
+        choices=list(defs.BACKBONES))
+    parser.add_argument(
+        '--tasks',
+        nargs='+',
+        default=list(defs.TASKS),
+        choices=list(defs.TASKS))
+    parser.add_argument(
+        '--ssl-runs',
+        nargs='+',
+        default=[r.name for r in defs.SSL_ROWS],
+        choices=[r.name for r in defs.SSL_ROWS],
+        help='rows of the ssl suite to run')
+    parser.add_argument(
+        '--runs',
+        nargs='+',
+        default=None,
+        help='rows of a CSDNet suite to run (default: all; '
+        'e.g. stock view stock_2x random_view)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='OMP_NUM_THREADS of every run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='key=value overrides for every training run')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the commands, run nothing')
+    parser.add_argument(
+        '--report',
+        action='store_true',
+        help='write the tables and train nothing: ssl, from '
+        'the runs whose evaluations have finished (and '
+        'the archive); CSDNet suites, from --archive alone')
+    parser.add_argument(
+        '--archive',
+        default=None,
+        help='a JSON file each finished run is added to '
+        'as soon as its evaluations finish, and that the '
+        'tables read (the repository keeps '
+        'docs/results/<suite>*.json)')
     args = parser.parse_args(argv)
     if args.suite == 'main' and (args.report or args.archive):
         parser.error('--report / --archive are for the ssl and CSDNet '

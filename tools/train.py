@@ -109,9 +109,11 @@ def merge_args(cfg, args):
 
     apply_dataloader_defaults(
         cfg, ('train_dataloader', 'val_dataloader', 'test_dataloader'),
-        dict(pin_memory=True, persistent_workers=True,
-             collate_fn=dict(type='default_collate')),
-        args.no_pin_memory, args.no_persistent_workers)
+        dict(
+            pin_memory=True,
+            persistent_workers=True,
+            collate_fn=dict(type='default_collate')), args.no_pin_memory,
+        args.no_persistent_workers)
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -139,8 +141,8 @@ def main():
     if metrics and runner.rank == 0:
         write_metrics_json(cfg.work_dir, metrics)
         shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(metrics.items()))
-        print(f'Final validation metrics ({cfg.work_dir}): {shown}',
-              flush=True)
+        print(
+            f'Final validation metrics ({cfg.work_dir}): {shown}', flush=True)
     finalize_distributed()
 
 

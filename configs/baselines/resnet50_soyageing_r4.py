@@ -6,6 +6,5 @@ _base_ = './resnet50_soyageing_r1.py'
 data_root = 'data/UFG/SoyAgeing/R4'
 train_dataloader = dict(
     dataset=dict(data_root=data_root, subset='SoyAgeing-R4'))
-val_dataloader = dict(
-    dataset=dict(data_root=data_root, subset='SoyAgeing-R4'))
+val_dataloader = dict(dataset=dict(data_root=data_root, subset='SoyAgeing-R4'))
 test_dataloader = val_dataloader

@@ -6,6 +6,5 @@ _base_ = './resnet50_soyageing_r1.py'
 data_root = 'data/UFG/SoyAgeing/R5'
 train_dataloader = dict(
     dataset=dict(data_root=data_root, subset='SoyAgeing-R5'))
-val_dataloader = dict(
-    dataset=dict(data_root=data_root, subset='SoyAgeing-R5'))
+val_dataloader = dict(dataset=dict(data_root=data_root, subset='SoyAgeing-R5'))
 test_dataloader = val_dataloader

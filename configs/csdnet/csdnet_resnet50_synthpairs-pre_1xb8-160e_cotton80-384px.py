@@ -13,5 +13,4 @@ ssl_checkpoint = ('work_dirs/synthpairs-mocov2_resnet50_4xb32-coslr-100e_'
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            type='Pretrained', checkpoint=ssl_checkpoint,
-            prefix='backbone.')))
+            type='Pretrained', checkpoint=ssl_checkpoint, prefix='backbone.')))

@@ -46,12 +46,10 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=30, by_epoch=True, begin=0,
-         end=30)
+    dict(type='CosineAnnealingLR', T_max=30, by_epoch=True, begin=0, end=30)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)
 
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -9,6 +9,5 @@ _base_ = [
 
 model = dict(head=dict(num_classes=10))
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -36,6 +36,5 @@ model = dict(
 train_cfg = dict(val_interval=5)
 
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -26,6 +26,5 @@ train_cfg = dict(max_epochs=20)
 
 custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=50)]
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=20, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=20, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -27,8 +27,10 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[{{_base_.view_pipeline}}, {{_base_.clean_pipeline}}]),
+    dict(
+        type='MultiView',
+        num_views=[2, 1],
+        transforms=[{{_base_.view_pipeline}}, {{_base_.clean_pipeline}}]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -12,6 +12,5 @@ _base_ = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=5), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -22,6 +22,5 @@ model = dict(
     neck=dict(_delete_=True, type='PooledBatchNormNeck', in_channels=1280))
 
 default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=5), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

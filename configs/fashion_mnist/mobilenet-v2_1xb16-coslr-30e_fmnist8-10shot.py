@@ -12,6 +12,5 @@ _base_ = [
 data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
 default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=5), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

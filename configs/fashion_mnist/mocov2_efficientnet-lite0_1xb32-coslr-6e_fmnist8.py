@@ -35,6 +35,5 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6)
 
 default_hooks = dict(
-    logger=dict(interval=4),
-    checkpoint=dict(interval=6, max_keep_ckpts=1))
+    logger=dict(interval=4), checkpoint=dict(interval=6, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -14,6 +14,5 @@ _base_ = [
 # A checkpoint every epoch (40-60 MB, one kept): a run on a CPU takes hours
 # and an interruption then costs at most one epoch.
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

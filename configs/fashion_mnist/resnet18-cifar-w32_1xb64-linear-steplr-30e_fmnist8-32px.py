@@ -18,12 +18,11 @@ _base_ = [
 model = dict(
     backbone=dict(
         frozen_stages=4,
-        init_cfg=dict(type='Pretrained', checkpoint='SSL_CKPT',
-                      prefix='backbone.')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint='SSL_CKPT', prefix='backbone.')),
     neck=dict(_delete_=True, type='PooledBatchNormNeck', in_channels=256),
     head=dict(num_classes=8))
 
 default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=30, max_keep_ckpts=1))
+    logger=dict(interval=5), checkpoint=dict(interval=30, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -28,6 +28,5 @@ custom_hooks = [
 
 # As the MoCo v2 run: a checkpoint every epoch, one kept.
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

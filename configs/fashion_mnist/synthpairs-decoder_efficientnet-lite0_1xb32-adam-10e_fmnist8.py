@@ -35,6 +35,5 @@ train_cfg = dict(max_epochs=10)
 
 custom_hooks = [dict(type='GeneratedPairsHook', vis_interval=40)]
 default_hooks = dict(
-    logger=dict(interval=4),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=4), checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)

@@ -21,8 +21,7 @@ model = dict(
         base_channels=128,
         num_upsample=4,
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint=stage1_checkpoint,
+            type='Pretrained', checkpoint=stage1_checkpoint,
             prefix='decoder.')),
     # One epoch of the unlabelled pool (12 batches of 32), not 4096 rows.
     perturbation=dict(type='FeaturePerturbation', bank_size=384),
@@ -30,8 +29,10 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
+    dict(
+        type='MultiView',
+        num_views=[2, 1],
+        transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -26,8 +26,10 @@ model = dict(
 # Inputs [t(x), t'(x), x_clean]: SimSiam's two views and the clean image.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
+    dict(
+        type='MultiView',
+        num_views=[2, 1],
+        transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

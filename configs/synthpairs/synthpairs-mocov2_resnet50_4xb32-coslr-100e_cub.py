@@ -16,15 +16,16 @@ stage1_checkpoint = ('work_dirs/synthpairs-decoder_resnet50_4xb32-adam-200e_'
 model = dict(
     decoder=dict(
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint=stage1_checkpoint,
+            type='Pretrained', checkpoint=stage1_checkpoint,
             prefix='decoder.')))
 
 # Inputs [t(x), t'(x), x_clean]: MoCo's two views and the clean image.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
+    dict(
+        type='MultiView',
+        num_views=[2, 1],
+        transforms=[_base_.view_pipeline, _base_.clean_pipeline]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

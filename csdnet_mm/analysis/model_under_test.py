@@ -27,15 +27,21 @@ from .step_timing import synchronize
 STATE_UPDATE_METHODS = ('_dequeue_and_enqueue', 'enqueue', 'push')
 
 
-def make_batch(batch_size: int, size: int, views: int, num_classes: int,
+def make_batch(batch_size: int,
+               size: int,
+               views: int,
+               num_classes: int,
                seed: int = 0) -> dict:
     """A batch as MMPretrain's loaders collate it (``default_collate``:
     one uint8 tensor per view)."""
     generator = torch.Generator().manual_seed(seed)
 
     def images():
-        return torch.randint(0, 256, (batch_size, 3, size, size),
-                             dtype=torch.uint8, generator=generator)
+        return torch.randint(
+            0,
+            256, (batch_size, 3, size, size),
+            dtype=torch.uint8,
+            generator=generator)
 
     samples = [
         DataSample().set_gt_label(i % num_classes) for i in range(batch_size)
@@ -48,8 +54,8 @@ class ModelUnderTest:
     """One side of the comparison: model, optimizer and batches."""
 
     def __init__(self, config: str, cfg_options: Optional[dict],
-                 device: torch.device, batch_size: int,
-                 size: Optional[int], seed: int, keep_init: bool):
+                 device: torch.device, batch_size: int, size: Optional[int],
+                 seed: int, keep_init: bool):
         cfg = Config.fromfile(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -70,14 +76,13 @@ class ModelUnderTest:
         if 'optim_wrapper' not in cfg or cfg.optim_wrapper is None:
             raise UserInputError(f'{config} has no optim_wrapper to train '
                                  'with.')
-        self.optim_wrapper = build_optim_wrapper(self.model,
-                                                 cfg.optim_wrapper)
+        self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)
         head = model_cfg.get('head') or {}
         num_classes = head.get('num_classes', 2) if isinstance(head,
                                                                dict) else 2
         self.views = num_views(cfg)
-        self.batch = make_batch(batch_size, self.size, self.views,
-                                num_classes, seed)
+        self.batch = make_batch(batch_size, self.size, self.views, num_classes,
+                                seed)
         single = make_batch(batch_size, self.size, 1, num_classes, seed)
         self.inference_batch = single
         self.device = device

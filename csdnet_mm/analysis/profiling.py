@@ -32,13 +32,12 @@ def cpu_memory_peak(fn: Callable) -> int:
     ``fn``, in bytes above where it started (the profiler's memory
     events)."""
     from torch.profiler import ProfilerActivity, profile
-    with quiet_stderr(), profile(activities=[ProfilerActivity.CPU],
-                                 profile_memory=True) as prof:
+    with quiet_stderr(), profile(
+            activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
     events = sorted(
         (e for e in prof.profiler.kineto_results.events()
-         if e.name() == '[memory]'
-         and str(e.device_type()).endswith('CPU')),
+         if e.name() == '[memory]' and str(e.device_type()).endswith('CPU')),
         key=lambda e: e.start_ns())
     current = peak = 0
     for event in events:
@@ -66,26 +65,32 @@ def _self_times(fn: Callable, device: torch.device) -> Dict[str, float]:
     }
 
 
-def profile_ops(a: MeasuredModel, b: MeasuredModel,
-                top: int) -> dict:
+def profile_ops(a: MeasuredModel, b: MeasuredModel, top: int) -> dict:
     """Per-operator self time of one training step and one inference pass
     of each model (after warm-up): totals, and the ``top`` operators with
     the largest B - A difference (operators only B runs included)."""
     report = {}
-    for kind, call in (('train_step', 'train_step'),
-                       ('inference', 'inference')):
-        times = {key: _self_times(getattr(side, call), side.device)
-                 for key, side in (('a', a), ('b', b))}
+    for kind, call in (('train_step', 'train_step'), ('inference',
+                                                      'inference')):
+        times = {
+            key: _self_times(getattr(side, call), side.device)
+            for key, side in (('a', a), ('b', b))
+        }
         ops = set(times['a']) | set(times['b'])
-        rows = sorted(
-            ({'op': op, 'a_s': times['a'].get(op, 0.0),
-              'b_s': times['b'].get(op, 0.0)} for op in ops),
-            key=lambda row: row['b_s'] - row['a_s'], reverse=True)
+        rows = sorted(({
+            'op': op,
+            'a_s': times['a'].get(op, 0.0),
+            'b_s': times['b'].get(op, 0.0)
+        } for op in ops),
+                      key=lambda row: row['b_s'] - row['a_s'],
+                      reverse=True)
         total_a, total_b = sum(times['a'].values()), sum(times['b'].values())
         report[kind] = dict(
-            total_a_s=total_a, total_b_s=total_b,
-            ratio=total_b / total_a if total_a else None, top=rows[:top],
+            total_a_s=total_a,
+            total_b_s=total_b,
+            ratio=total_b / total_a if total_a else None,
+            top=rows[:top],
             only_b=sorted(ops - set(times['a'])))
-    report['time'] = ('CUDA self time' if a.device.type == 'cuda' else
-                      'CPU self time')
+    report['time'] = ('CUDA self time'
+                      if a.device.type == 'cuda' else 'CPU self time')
     return report

@@ -4,10 +4,12 @@ the ``--profile`` breakdown."""
 
 def format_profile(profile: dict) -> str:
     """The ``--profile`` report printed after the table."""
-    lines = [f"Profile (torch.profiler, {profile['time']} per operator, one "
-             'call each after warm-up)']
-    for kind, label in (('train_step', 'train step'),
-                        ('inference', 'inference')):
+    lines = [
+        f"Profile (torch.profiler, {profile['time']} per operator, one "
+        'call each after warm-up)'
+    ]
+    for kind, label in (('train_step', 'train step'), ('inference',
+                                                       'inference')):
         part = profile[kind]
         ratio = 'n/a' if part['ratio'] is None else f"{part['ratio']:.3f}"
         lines.append(f"{label}: A {part['total_a_s'] * 1e3:.1f} ms, B "
@@ -16,8 +18,8 @@ def format_profile(profile: dict) -> str:
         width = max([len(row['op']) for row in part['top']] + [8])
         for row in part['top']:
             delta = (row['b_s'] - row['a_s']) * 1e3
-            share = (f"{row['b_s'] / row['a_s']:.2f}x" if row['a_s'] else
-                     'B only')
+            share = (f"{row['b_s'] / row['a_s']:.2f}x"
+                     if row['a_s'] else 'B only')
             lines.append(f"  {row['op'].ljust(width)}  A "
                          f"{row['a_s'] * 1e3:9.1f} ms  B "
                          f"{row['b_s'] * 1e3:9.1f} ms  B-A {delta:+9.1f} ms"
@@ -54,15 +56,15 @@ def format_table(results: dict) -> str:
         rows.append(('minor page faults / train step', count(round(fa)),
                      count(round(fb)), ratio(fb / fa if fa else None), ''))
     rows.append(('peak train memory', count(a['peak_train_bytes'], 'B'),
-                 count(b['peak_train_bytes'], 'B'),
-                 ratio(r['peak_train_bytes']), ''))
+                 count(b['peak_train_bytes'],
+                       'B'), ratio(r['peak_train_bytes']), ''))
     for name, label in (('params', 'parameters (all)'),
                         ('params_inference', 'parameters (inference)'),
                         ('params_backbone', 'parameters (backbone)'),
                         ('flops_backbone', 'FLOPs backbone (1 image)'),
                         ('flops_inference', 'FLOPs inference (1 image)')):
-        rows.append((label, count(a[name]), count(b[name]),
-                     ratio(r.get(name)), ''))
+        rows.append(
+            (label, count(a[name]), count(b[name]), ratio(r.get(name)), ''))
     rows.append(('queue/bank updates, share of a step',
                  f"{a['state_update_share'] * 100:.2f} %",
                  f"{b['state_update_share'] * 100:.2f} %", '', ''))

@@ -80,13 +80,13 @@ def compare(a: MeasuredModel, b: MeasuredModel, warmup: int,
             side.train_step()
             side.inference()
     results: dict = dict(a=dict(config=a.config), b=dict(config=b.config))
-    for kind, call in (('train_step_s', 'train_step'),
-                       ('inference_s', 'inference')):
+    for kind, call in (('train_step_s', 'train_step'), ('inference_s',
+                                                        'inference')):
         times = {'a': [], 'b': []}
         faults = {'a': [], 'b': []}
         for rep in range(repeats):
-            order = (('a', a), ('b', b)) if rep % 2 == 0 else (('b', b),
-                                                               ('a', a))
+            order = (('a', a), ('b', b)) if rep % 2 == 0 else (('b', b), ('a',
+                                                                          a))
             for key, side in order:
                 before = minor_page_faults()
                 times[key].append(_timed_call(getattr(side, call), device))
@@ -113,8 +113,8 @@ def compare(a: MeasuredModel, b: MeasuredModel, warmup: int,
         results['ratio'][name] = (vb / va) if va and vb is not None else None
     base = results['a']['params_backbone']
     results['extra_params_vs_a_backbone'] = (
-        (results['b']['params_inference'] - results['a']['params_inference'])
-        / base if base else None)
+        (results['b']['params_inference'] - results['a']['params_inference']) /
+        base if base else None)
     return results
 
 

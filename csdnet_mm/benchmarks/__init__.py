@@ -4,5 +4,7 @@ from .check import Check, CheckPlan
 from .stats import Paired, Recommendation, paired, recommend
 from .variants import Variant, default_variants
 
-__all__ = ['Check', 'CheckPlan', 'Paired', 'Recommendation', 'Variant',
-           'default_variants', 'paired', 'recommend']
+__all__ = [
+    'Check', 'CheckPlan', 'Paired', 'Recommendation', 'Variant',
+    'default_variants', 'paired', 'recommend'
+]

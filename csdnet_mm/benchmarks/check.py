@@ -85,14 +85,19 @@ def fold_config(cfg: Config, split_files: Dict[str, str],
     ``CustomDataset``, the config's pipelines, validation once at the end
     and the test loader pointed at the validation fold too."""
     cfg = copy.deepcopy(cfg)
-    for loader, split in (('train_dataloader', 'train'),
-                          ('val_dataloader', 'val')):
+    for loader, split in (('train_dataloader', 'train'), ('val_dataloader',
+                                                          'val')):
         inner = _innermost(cfg[loader].dataset)
         pipeline = inner.get('pipeline', [])
         inner.clear()
-        inner.update(type='CustomDataset', data_root='', data_prefix='',
-                     ann_file=split_files[split], with_label=True,
-                     metainfo=dict(classes=list(classes)), pipeline=pipeline)
+        inner.update(
+            type='CustomDataset',
+            data_root='',
+            data_prefix='',
+            ann_file=split_files[split],
+            with_label=True,
+            metainfo=dict(classes=list(classes)),
+            pipeline=pipeline)
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     cfg.test_evaluator = copy.deepcopy(cfg.val_evaluator)
     loop = cfg.train_cfg
@@ -161,13 +166,13 @@ class Check:
     def prepare(self) -> None:
         """Write the folds and every run's config (idempotent)."""
         samples = self.samples
-        classes = (self.cfg.train_dataloader.dataset.get('metainfo') or
-                   {}).get('classes')
+        classes = (self.cfg.train_dataloader.dataset.get('metainfo')
+                   or {}).get('classes')
         num_classes = max(label for _, label in samples) + 1
         classes = list(classes or [str(c) for c in range(num_classes)])
-        self.splits = write_folds(osp.join(self.plan.work_dir, 'folds'),
-                                  samples, self.plan.folds,
-                                  self.plan.split_seed)
+        self.splits = write_folds(
+            osp.join(self.plan.work_dir, 'folds'), samples, self.plan.folds,
+            self.plan.split_seed)
         train_images = len(samples) - len(samples) // self.plan.folds
         parts = None
         if any(v.ssdp for v in self.plan.variants):
@@ -191,8 +196,7 @@ class Check:
         """The config of row ``name`` on the whole training set (the
         user's data and schedule, not a fold's), to train once."""
         variant = next(v for v in self.plan.variants if v.name == name)
-        parts = (self.parts(len(self.samples))
-                 if variant.ssdp else None)
+        parts = (self.parts(len(self.samples)) if variant.ssdp else None)
         path = osp.join(self.plan.work_dir, f'recommended_{name}.py')
         os.makedirs(self.plan.work_dir, exist_ok=True)
         apply_variant(self.cfg, variant, parts).dump(path)
@@ -211,11 +215,17 @@ class Check:
         with open(path) as f:
             return json.load(f)
 
-    def train(self, fold: int, seed: int, variant: str,
+    def train(self,
+              fold: int,
+              seed: int,
+              variant: str,
               dry_run: bool = False) -> Optional[Dict]:
         work_dir = self.run_dir(fold, seed, variant)
-        cmd = [sys.executable, plugin_file('tools', 'train.py'),
-               self.configs[(fold, variant)], '--work-dir', work_dir]
+        cmd = [
+            sys.executable,
+            plugin_file('tools', 'train.py'), self.configs[(fold, variant)],
+            '--work-dir', work_dir
+        ]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')
         cmd += ['--cfg-options', f'randomness.seed={seed}']
@@ -228,15 +238,19 @@ class Check:
         log = osp.join(work_dir, 'train.log')
         started = time.time()
         returncode = self.children.run(cmd, log, env=env, append=True)
-        record = dict(fold=fold, seed=seed, variant=variant,
-                      seconds=round(time.time() - started, 1),
-                      commit=commit())
+        record = dict(
+            fold=fold,
+            seed=seed,
+            variant=variant,
+            seconds=round(time.time() - started, 1),
+            commit=commit())
         if returncode == COLLAPSE_EXIT_STATUS:
             record.update(collapsed=True, score=self.chance)
         elif returncode != 0:
-            raise RunFailed(f'fold {fold}, seed {seed}, {variant}: exit '
-                            f'status {returncode}; log {log}:\n'
-                            f'{log_tail(log)}', returncode, log)
+            raise RunFailed(
+                f'fold {fold}, seed {seed}, {variant}: exit '
+                f'status {returncode}; log {log}:\n'
+                f'{log_tail(log)}', returncode, log)
         else:
             with open(osp.join(work_dir, FINAL_METRICS_FILE)) as f:
                 metrics = json.load(f)
@@ -260,9 +274,12 @@ class Check:
                 if self.score(k, s, v.name) is None]
         total = len(self.units) * len(self.plan.variants)
         done = total - len(todo)
-        print(f'{total} runs ({len(self.units)} fold x seed units x '
-              f'{len(self.plan.variants)} variants), {done} finished; work '
-              f'dir {self.plan.work_dir}', file=self.out, flush=True)
+        print(
+            f'{total} runs ({len(self.units)} fold x seed units x '
+            f'{len(self.plan.variants)} variants), {done} finished; work '
+            f'dir {self.plan.work_dir}',
+            file=self.out,
+            flush=True)
         started = time.time()
         with self.children.stopped_by_sigterm():
             for i, (k, s, name) in enumerate(todo, 1):
@@ -271,51 +288,68 @@ class Check:
                     continue
                 elapsed = time.time() - started
                 eta = elapsed / i * (len(todo) - i)
-                shown = ('collapsed' if record['collapsed']
-                         else f'{record["score"]:.2f}')
-                print(f'[{done + i}/{total}] {100 * (done + i) // total:3d} % '
-                      f'| elapsed {_duration(elapsed)} | left ~'
-                      f'{_duration(eta)} | fold {k} seed {s} {name}: '
-                      f'{self.plan.metric} {shown}', file=self.out,
-                      flush=True)
+                shown = ('collapsed'
+                         if record['collapsed'] else f'{record["score"]:.2f}')
+                print(
+                    f'[{done + i}/{total}] {100 * (done + i) // total:3d} % '
+                    f'| elapsed {_duration(elapsed)} | left ~'
+                    f'{_duration(eta)} | fold {k} seed {s} {name}: '
+                    f'{self.plan.metric} {shown}',
+                    file=self.out,
+                    flush=True)
         return 0
 
     # --- summary -------------------------------------------------------
     def results(self) -> Dict[str, Dict]:
         """Per variant: the scores of the units every variant finished."""
-        records = {(k, s, v.name): self.score(k, s, v.name)
-                   for k, s in self.units for v in self.plan.variants}
+        records = {
+            (k, s, v.name): self.score(k, s, v.name)
+            for k, s in self.units
+            for v in self.plan.variants
+        }
         complete = [(k, s) for k, s in self.units if all(
             records[(k, s, v.name)] for v in self.plan.variants)]
-        return dict(units=complete, variants={
-            v.name: [records[(k, s, v.name)] for k, s in complete]
-            for v in self.plan.variants})
+        return dict(
+            units=complete,
+            variants={
+                v.name: [records[(k, s, v.name)] for k, s in complete]
+                for v in self.plan.variants
+            })
 
     def summary(self) -> Dict:
         found = self.results()
-        scores = {name: [r['score'] for r in rows]
-                  for name, rows in found['variants'].items()}
+        scores = {
+            name: [r['score'] for r in rows]
+            for name, rows in found['variants'].items()
+        }
         variants = self.plan.variants
         baseline = variants[0].name
-        summary = dict(config=self.plan.config, metric=self.plan.metric,
-                       cfg_options=dict(self.plan.cfg_options),
-                       epochs=self.plan.epochs,
-                       split_seed=self.plan.split_seed,
-                       threads=self.plan.threads, commit=commit(),
-                       labels={v.name: v.label for v in variants},
-                       folds=self.plan.folds, seeds=list(self.plan.seeds),
-                       units=found['units'], scores=scores,
-                       collapsed={n: sum(r['collapsed'] for r in rows)
-                                  for n, rows in found['variants'].items()},
-                       machine=machine(self.plan.threads))
+        summary = dict(
+            config=self.plan.config,
+            metric=self.plan.metric,
+            cfg_options=dict(self.plan.cfg_options),
+            epochs=self.plan.epochs,
+            split_seed=self.plan.split_seed,
+            threads=self.plan.threads,
+            commit=commit(),
+            labels={v.name: v.label
+                    for v in variants},
+            folds=self.plan.folds,
+            seeds=list(self.plan.seeds),
+            units=found['units'],
+            scores=scores,
+            collapsed={
+                n: sum(r['collapsed'] for r in rows)
+                for n, rows in found['variants'].items()
+            },
+            machine=machine(self.plan.threads))
         if found['units']:
             verdict = stats.recommend(
                 scores, baseline,
                 [v.name for v in variants[1:] if not v.control],
                 [v.name for v in variants[1:] if v.control])
-            summary['recommendation'] = dict(kind=verdict.kind,
-                                             variant=verdict.variant,
-                                             text=verdict.text)
+            summary['recommendation'] = dict(
+                kind=verdict.kind, variant=verdict.variant, text=verdict.text)
         return summary
 
     def table(self, summary: Dict) -> str:
@@ -324,26 +358,29 @@ class Check:
             return 'no unit has finished every variant yet'
         scores = summary['scores']
         baseline = self.plan.variants[0].name
-        lines = [f'{self.plan.metric} on validation folds carved from the '
-                 f'training images; {len(units)} units (fold, seed): '
-                 + ', '.join(f'({k}, {s})' for k, s in units),
-                 '', f'| variant | validation (mean ± sd) | − {baseline}, '
-                 'paired (mean ± sd, 95 % CI) | per unit | collapsed |',
-                 '|---|---|---|---|---|']
+        lines = [
+            f'{self.plan.metric} on validation folds carved from the '
+            f'training images; {len(units)} units (fold, seed): ' +
+            ', '.join(f'({k}, {s})' for k, s in units), '',
+            f'| variant | validation (mean ± sd) | − {baseline}, '
+            'paired (mean ± sd, 95 % CI) | per unit | collapsed |',
+            '|---|---|---|---|---|'
+        ]
         for variant in self.plan.variants:
             values = scores[variant.name]
-            diff = ('–' if variant.name == baseline else
-                    str(stats.paired(values, scores[baseline])))
-            lines.append(
-                f'| {variant.name}: {variant.label} | '
-                f'{stats.mean_sd(values)} | {diff} | '
-                + ' / '.join(f'{v:.2f}' for v in values)
-                + f' | {summary["collapsed"][variant.name]} |')
-        lines += ['', 'Recommendation (validation only): '
-                  + summary['recommendation']['text']]
+            diff = ('–' if variant.name == baseline else str(
+                stats.paired(values, scores[baseline])))
+            lines.append(f'| {variant.name}: {variant.label} | '
+                         f'{stats.mean_sd(values)} | {diff} | ' +
+                         ' / '.join(f'{v:.2f}' for v in values) +
+                         f' | {summary["collapsed"][variant.name]} |')
+        lines += [
+            '', 'Recommendation (validation only): ' +
+            summary['recommendation']['text']
+        ]
         if summary.get('recommended_config'):
-            lines.append('Its config on the whole training set: '
-                         + summary['recommended_config'])
+            lines.append('Its config on the whole training set: ' +
+                         summary['recommended_config'])
         return '\n'.join(lines)
 
     def report(self) -> str:
@@ -364,5 +401,5 @@ class Check:
 
 def _duration(seconds: float) -> str:
     minutes = int(seconds // 60)
-    return (f'{minutes // 60} h {minutes % 60} min' if minutes >= 60 else
-            f'{minutes} min')
+    return (f'{minutes // 60} h {minutes % 60} min'
+            if minutes >= 60 else f'{minutes} min')

@@ -81,8 +81,10 @@ def compare_checkpoints(a: dict, b: dict) -> CheckpointDiff:
     """
     leaves_a = dict(leaves({part: a.get(part) for part in COMPARED_PARTS}))
     leaves_b = dict(leaves({part: b.get(part) for part in COMPARED_PARTS}))
-    mismatched = [f'{key} only in one checkpoint'
-                  for key in sorted(set(leaves_a) ^ set(leaves_b))]
+    mismatched = [
+        f'{key} only in one checkpoint'
+        for key in sorted(set(leaves_a) ^ set(leaves_b))
+    ]
     different, largest = [], 0.0
     for key in sorted(set(leaves_a) & set(leaves_b)):
         va, vb = leaves_a[key], leaves_b[key]

@@ -10,7 +10,8 @@ from ..errors import UserInputError
 Sample = Tuple[str, int]  # (image path, 0-based label)
 
 
-def stratified_folds(samples: Sequence[Sample], folds: int,
+def stratified_folds(samples: Sequence[Sample],
+                     folds: int,
                      seed: int = 0) -> List[List[int]]:
     """Indices of ``samples`` in ``folds`` validation folds.
 
@@ -56,7 +57,9 @@ def write_split(path: str, samples: Sequence[Sample]) -> None:
         f.writelines(lines)
 
 
-def write_folds(root: str, samples: Sequence[Sample], folds: int,
+def write_folds(root: str,
+                samples: Sequence[Sample],
+                folds: int,
                 seed: int = 0) -> List[Dict[str, str]]:
     """Write ``fold<k>/{train,val}.txt`` under ``root``; return their paths
     per fold."""
@@ -64,9 +67,9 @@ def write_folds(root: str, samples: Sequence[Sample], folds: int,
     for k, val in enumerate(stratified_folds(samples, folds, seed)):
         held = set(val)
         paths = {}
-        for split, picked in (
-                ('train', [s for i, s in enumerate(samples) if i not in held]),
-                ('val', [samples[i] for i in val])):
+        for split, picked in (('train', [
+                s for i, s in enumerate(samples) if i not in held
+        ]), ('val', [samples[i] for i in val])):
             paths[split] = osp.join(root, f'fold{k}', f'{split}.txt')
             write_split(paths[split], picked)
         written.append(paths)

@@ -16,8 +16,9 @@ RESULTS = osp.join('docs', 'results')
 DEMO_ARCHIVE = osp.join(RESULTS, 'demo.json')
 ABLATION_ARCHIVE = osp.join(RESULTS, 'csdnet-ablation.json')
 CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
-SSL_ARCHIVES = (osp.join(RESULTS, 'ssl.json'),
-                osp.join(RESULTS, 'ssl_fmnist8-32px.json'))
+SSL_ARCHIVES = (osp.join(RESULTS,
+                         'ssl.json'), osp.join(RESULTS,
+                                               'ssl_fmnist8-32px.json'))
 ALLOCATOR = osp.join(RESULTS, 'cpu_allocator', '{}.json')
 SYNTHPAIRS_STEP = osp.join(RESULTS, 'synthpairs_step',
                            'mocov2_vs_synthpairs-default.json')
@@ -30,8 +31,8 @@ def _json(root: str, path: str) -> Dict:
 
 
 def demo_row(root: str) -> Tuple[str, str, str]:
-    record = RunArchive(osp.join(root, DEMO_ARCHIVE), 'runs').runs()[
-        'resnet18_demo']
+    record = RunArchive(osp.join(root, DEMO_ARCHIVE),
+                        'runs').runs()['resnet18_demo']
     curve = ', '.join(f'{line["accuracy/top1"]:.0f}'
                       for line in record['val_curve'])
     minutes, seconds = divmod(round(record['seconds']), 60)
@@ -47,21 +48,26 @@ def demo_row(root: str) -> Tuple[str, str, str]:
 
 
 def _pair(per_unit: Dict, a: str, b: str, key: str):
-    both = [r for r in per_unit.values()
-            if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})]
+    both = [
+        r for r in per_unit.values()
+        if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})
+    ]
     return paired([r[a]['metrics'][key] for r in both],
                   [r[b]['metrics'][key] for r in both])
 
 
 def ablation_row(root: str) -> Tuple[str, str, str]:
     per_unit = per_unit_of(
-        RunArchive(osp.join(root, ABLATION_ARCHIVE),
-                   'csdnet-ablation').runs())
+        RunArchive(osp.join(root, ABLATION_ARCHIVE), 'csdnet-ablation').runs())
     seeds = sorted({seed for _, _, seed in per_unit})
-    stock = {k: _pair(per_unit, 'view', 'stock', f'{k}/top1')
-             for k in ('val', 'test')}
-    twice = {k: _pair(per_unit, 'view', 'stock_2x', f'{k}/top1')
-             for k in ('val', 'test')}
+    stock = {
+        k: _pair(per_unit, 'view', 'stock', f'{k}/top1')
+        for k in ('val', 'test')
+    }
+    twice = {
+        k: _pair(per_unit, 'view', 'stock_2x', f'{k}/top1')
+        for k in ('val', 'test')
+    }
     random = _pair(per_unit, 'view', 'random_view', 'val/top1')
     above = sum(v > 0 for v in stock['test'].values)
     return (
@@ -85,9 +91,9 @@ def check_row(root: str) -> Tuple[str, str, str]:
     tasks = across.load(sorted(glob.glob(osp.join(root, CHECK_ARCHIVES))))
     picks = [t['recommendation']['variant'] for t in tasks.values()]
     verdict = (f'the check recommends the stock classifier on all '
-               f'{len(tasks)} tasks' if set(picks) == {'stock'} else
-               'the check recommends ' + ', '.join(
-                   f'{v} on {task}' for task, v in zip(tasks, picks)))
+               f'{len(tasks)} tasks'
+               if set(picks) == {'stock'} else 'the check recommends ' +
+               ', '.join(f'{v} on {task}' for task, v in zip(tasks, picks)))
     return (
         'will CSDNet help? the per-dataset check on three more real-image '
         'tasks (3 folds × 2 seeds, validation only)',
@@ -107,8 +113,9 @@ def _ssl_pair(records, a: str, b: str) -> Optional[str]:
     cells = []
     for fraction in (100, 50, 20):
         key = f'linear{fraction}/test'
-        cells.append(paired([per_seed[s][a][key] for s in seeds],
-                            [per_seed[s][b][key] for s in seeds]))
+        cells.append(
+            paired([per_seed[s][a][key] for s in seeds],
+                   [per_seed[s][b][key] for s in seeds]))
     above = sum(v > 0 for d in cells for v in d.values)
     same = sum(machines[s][a] == machines[s][b] for s in seeds)
     return (' / '.join(f'{d.mean:+.2f}' for d in cells) +
@@ -126,8 +133,10 @@ def ssl_row(root: str) -> Tuple[str, str, str]:
         pairs = [('SynthPairs-MoCo − MoCo v2', 'synthpairs', 'mocov2'),
                  ('SynthPairs-SimSiam − SimSiam', 'synthpairs_simsiam',
                   'simsiam')]
-        found = [f'{label} **{text}**' for label, a, b in pairs
-                 if (text := _ssl_pair(records, a, b))]
+        found = [
+            f'{label} **{text}**' for label, a, b in pairs
+            if (text := _ssl_pair(records, a, b))
+        ]
         if found:
             parts.append(f'`{path}`: ' + '; '.join(found))
     return (
@@ -143,12 +152,15 @@ def ssl_row(root: str) -> Tuple[str, str, str]:
 
 
 def step_row(root: str) -> Tuple[str, str, str]:
+
     def ratio(path: str) -> float:
         return _json(root, path)['ratio']['train_step_s']['median']
 
-    cells = {name: ratio(ALLOCATOR.format(name)) for name in (
-        'demo_auto', 'demo_glibc_nommap', 'demo_off', 'r50_auto',
-        'r50_glibc_nommap', 'r50_off')}
+    cells = {
+        name: ratio(ALLOCATOR.format(name))
+        for name in ('demo_auto', 'demo_glibc_nommap', 'demo_off', 'r50_auto',
+                     'r50_glibc_nommap', 'r50_off')
+    }
     synthpairs = ratio(SYNTHPAIRS_STEP)
     return (
         'training-step cost on CPU with no environment variable set (the '
@@ -170,7 +182,8 @@ def step_row(root: str) -> Tuple[str, str, str]:
 
 
 ROWS: List[Callable[[str], Tuple[str, str, str]]] = [
-    demo_row, ablation_row, check_row, ssl_row, step_row]
+    demo_row, ablation_row, check_row, ssl_row, step_row
+]
 
 
 def measured_table(root: str) -> str:

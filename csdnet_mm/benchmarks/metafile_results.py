@@ -21,19 +21,25 @@ def _mean(values: List[float]) -> float:
 def classification(root: str) -> Dict[str, List[Dict]]:
     """Test top-1 of the stock classifier and of full CSDNet on the 8-class
     10-shot task (the suite's configs; the 4-class task sets options)."""
-    runs = RunArchive(osp.join(root, RESULTS, 'csdnet-ablation.json'),
-                      'csdnet-ablation').runs().values()
+    runs = RunArchive(
+        osp.join(root, RESULTS, 'csdnet-ablation.json'),
+        'csdnet-ablation').runs().values()
     results = {}
     for name, backbone in defs.BACKBONES.items():
-        for run, config in (('stock', backbone.stock),
-                            ('full', backbone.csdnet)):
-            top1 = [r['metrics']['test/top1'] for r in runs
-                    if r['backbone'] == name and r['task'] == 'fmnist8-10shot'
-                    and r['run'] == run and 'metrics' in r]
+        for run, config in (('stock', backbone.stock), ('full',
+                                                        backbone.csdnet)):
+            top1 = [
+                r['metrics']['test/top1'] for r in runs
+                if r['backbone'] == name and r['task'] == 'fmnist8-10shot'
+                and r['run'] == run and 'metrics' in r
+            ]
             if top1:
-                results[f'configs/{defs.CONFIG_DIR}/{config}'] = [dict(
-                    Task='Image Classification', Dataset=DATASET,
-                    Metrics={'Top 1 Accuracy (10-shot)': _mean(top1)})]
+                results[f'configs/{defs.CONFIG_DIR}/{config}'] = [
+                    dict(
+                        Task='Image Classification',
+                        Dataset=DATASET,
+                        Metrics={'Top 1 Accuracy (10-shot)': _mean(top1)})
+                ]
     return results
 
 
@@ -43,14 +49,15 @@ def ssl(root: str) -> Dict[str, List[Dict]]:
     archive once it holds three seeds of the method, else from the first
     campaign's."""
     campaigns = [
-        per_seed_of(open_archive(osp.join(root, RESULTS, name)).runs()
-                    .values())
+        per_seed_of(
+            open_archive(osp.join(root, RESULTS, name)).runs().values())
         for name in ('ssl.json', 'ssl_fmnist8-32px.json')
     ]
     results = {}
     for method, config in defs.SSL_CONFIGS.items():
-        found = [[rows[method] for rows in per_seed.values()
-                  if method in rows] for per_seed in campaigns]
+        found = [[
+            rows[method] for rows in per_seed.values() if method in rows
+        ] for per_seed in campaigns]
         runs = found[0] if len(found[0]) >= 3 else found[1]
         if not runs:
             continue
@@ -59,13 +66,22 @@ def ssl(root: str) -> Dict[str, List[Dict]]:
             return _mean([metrics[key] for metrics in runs])
 
         results[f'configs/{defs.CONFIG_DIR}/{config}'] = [
-            dict(Task='Linear Evaluation', Dataset=f'{DATASET} (32 px)',
-                 Metrics={f'Top 1 Accuracy ({p} % labels)':
-                          mean(f'linear{p}/test') for p in defs.SSL_LINEAR}),
-            dict(Task='Image Retrieval', Dataset=f'{DATASET} (32 px)',
-                 Metrics={'Recall@1': mean('retrieval/rank1'),
-                          'Recall@5': mean('retrieval/rank5'),
-                          'mAP': mean('retrieval/mAP')})]
+            dict(
+                Task='Linear Evaluation',
+                Dataset=f'{DATASET} (32 px)',
+                Metrics={
+                    f'Top 1 Accuracy ({p} % labels)': mean(f'linear{p}/test')
+                    for p in defs.SSL_LINEAR
+                }),
+            dict(
+                Task='Image Retrieval',
+                Dataset=f'{DATASET} (32 px)',
+                Metrics={
+                    'Recall@1': mean('retrieval/rank1'),
+                    'Recall@5': mean('retrieval/rank5'),
+                    'mAP': mean('retrieval/mAP')
+                })
+        ]
     return results
 
 
@@ -75,10 +91,15 @@ def demo(root: str) -> Dict[str, List[Dict]]:
     if record is None:
         return {}
     return {
-        'configs/demo/resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo.py': [dict(
-            Task='Image Classification', Dataset='UFG demo',
-            Metrics={'Top 1 Accuracy': record['metrics'][
-                'val/accuracy/top1']})]}
+        'configs/demo/resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo.py': [
+            dict(
+                Task='Image Classification',
+                Dataset='UFG demo',
+                Metrics={
+                    'Top 1 Accuracy': record['metrics']['val/accuracy/top1']
+                })
+        ]
+    }
 
 
 def metafile_results(root: str) -> Dict[str, List[Dict]]:

@@ -16,8 +16,11 @@ def commit() -> Optional[str]:
     """The plugin checkout's commit, when it is a git checkout."""
     here = osp.dirname(osp.abspath(__file__))
     try:
-        out = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here,
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(['git', 'rev-parse', 'HEAD'],
+                             cwd=here,
+                             capture_output=True,
+                             text=True,
+                             timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() or None
@@ -37,10 +40,14 @@ def machine(threads: Optional[int] = None,
     import torch
 
     from ..allocator import planned
-    info = dict(cpu=platform.processor() or platform.machine(),
-                cores=os.cpu_count(), threads=threads,
-                torch=torch.__version__, mmengine=mmengine.__version__,
-                mmpretrain=mmpretrain.__version__, allocator=planned(env))
+    info = dict(
+        cpu=platform.processor() or platform.machine(),
+        cores=os.cpu_count(),
+        threads=threads,
+        torch=torch.__version__,
+        mmengine=mmengine.__version__,
+        mmpretrain=mmpretrain.__version__,
+        allocator=planned(env))
     if torch.cuda.is_available():
         info['gpu'] = torch.cuda.get_device_name(0)
     try:
@@ -63,8 +70,8 @@ def machine_label(info: Optional[Dict]) -> str:
         return info['label']
     device = info.get('gpu') or info.get('cpu', 'unknown CPU')
     threads = info.get('threads')
-    return (f'{device}, {info.get("cores")} cores'
-            + (f', {threads} thread(s) per run' if threads else '') +
+    return (f'{device}, {info.get("cores")} cores' +
+            (f', {threads} thread(s) per run' if threads else '') +
             f', torch {info.get("torch")}, allocator {info.get("allocator")}')
 
 
@@ -112,13 +119,17 @@ class RunArchive:
             os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
             tmp = f'{self.path}.tmp'
             with open(tmp, 'w') as f:
-                json.dump(dict(suite=self.suite, format=ARCHIVE_FORMAT,
-                               runs=runs), f, indent=1, sort_keys=True)
+                json.dump(
+                    dict(suite=self.suite, format=ARCHIVE_FORMAT, runs=runs),
+                    f,
+                    indent=1,
+                    sort_keys=True)
                 f.write('\n')
             os.replace(tmp, self.path)
 
 
-def training_record(work_dir: str, threads: Optional[int] = None,
+def training_record(work_dir: str,
+                    threads: Optional[int] = None,
                     note: Optional[str] = None) -> Dict:
     """The archive record of a finished ``tools/train.py`` run, made on the
     machine that trained it: its config, final validation metrics (and
@@ -147,20 +158,22 @@ def training_record(work_dir: str, threads: Optional[int] = None,
     test = osp.join(work_dir, TEST_METRICS_FILE)
     if osp.isfile(test):
         with open(test) as f:
-            record['metrics'].update(
-                {f'test/{k}': v for k, v in json.load(f).items()})
+            record['metrics'].update({
+                f'test/{k}': v
+                for k, v in json.load(f).items()
+            })
     configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
     record['config'] = osp.basename(configs[0]) if configs else None
     scalars = find_scalars(work_dir)
-    record['val_curve'] = [
-        {k: v for k, v in line.items() if k == 'step' or '/' in k}
-        for line in read_scalars(scalars) if 'iter' not in line]
+    record['val_curve'] = [{
+        k: v
+        for k, v in line.items() if k == 'step' or '/' in k
+    } for line in read_scalars(scalars) if 'iter' not in line]
     run_folder = osp.basename(osp.dirname(osp.dirname(scalars)))
     try:
         # MMEngine names the run folder by its local start time.
         started = datetime.datetime.strptime(run_folder, '%Y%m%d_%H%M%S')
-        record['seconds'] = round(
-            osp.getmtime(final) - started.timestamp(), 1)
+        record['seconds'] = round(osp.getmtime(final) - started.timestamp(), 1)
     except ValueError:
         record['seconds'] = None
     record.update(commit=commit(), machine=machine(threads), note=note)

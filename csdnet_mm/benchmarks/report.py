@@ -30,8 +30,7 @@ CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
 CHECK_PAIRS = (('full_neck10x', 'full'), ('ssdp_neck10x', 'ssdp'),
                ('full_queue1024', 'full'), ('full_ssdt0.5', 'full'),
                ('full_ssdt2', 'full'), ('full_box0.5', 'full'),
-               ('ssdp', 'random_view'), ('ssdp', 'stock_2x'),
-               ('full', 'ssdp'))
+               ('ssdp', 'random_view'), ('ssdp', 'stock_2x'), ('full', 'ssdp'))
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,7 @@ class Block:
     render: Callable[[str], str]
 
     def markers(self):
-        return (f'<!-- {self.name}:start -->\n',
-                f'<!-- {self.name}:end -->')
+        return (f'<!-- {self.name}:start -->\n', f'<!-- {self.name}:end -->')
 
 
 def check_across(root: str) -> str:
@@ -73,22 +71,23 @@ def ssl_rerun_tables(root: str) -> str:
 # What the SSL readings compare: each SSL method against the start, the
 # SynthPairs rows against the method they add to, the diagnostic rows
 # against the default, and the two SSL methods with each other.
-SSL_PAIRS = (('mocov2', 'start'), ('simsiam', 'start'),
-             ('simsiam', 'mocov2'), ('synthpairs', 'mocov2'),
-             ('synthpairs_simsiam', 'simsiam'),
-             ('synthpairs_simsiam', 'mocov2'),
-             ('synthpairs_simsiam', 'synthpairs'),
-             ('synthpairs_gradcam', 'mocov2'), ('synthpairs_lowvar', 'mocov2'),
-             ('synthpairs_random', 'mocov2'), ('synthpairs_detach', 'mocov2'),
-             ('synthpairs_gen0', 'mocov2'), ('synthpairs_gen0_rec0', 'mocov2'),
-             ('synthpairs_gradcam', 'synthpairs'),
-             ('synthpairs_lowvar', 'synthpairs'),
-             ('synthpairs_random', 'synthpairs'),
-             ('synthpairs_detach', 'synthpairs'),
-             ('synthpairs_gen0', 'synthpairs'),
-             ('synthpairs_gen0_rec0', 'synthpairs'),
-             ('synthpairs_gradcam', 'synthpairs_lowvar'),
-             ('synthpairs_gen0_rec0', 'synthpairs_gen0'))
+SSL_PAIRS = (('mocov2', 'start'), ('simsiam', 'start'), ('simsiam', 'mocov2'),
+             ('synthpairs', 'mocov2'), ('synthpairs_simsiam', 'simsiam'),
+             ('synthpairs_simsiam',
+              'mocov2'), ('synthpairs_simsiam',
+                          'synthpairs'), ('synthpairs_gradcam', 'mocov2'),
+             ('synthpairs_lowvar', 'mocov2'), ('synthpairs_random', 'mocov2'),
+             ('synthpairs_detach', 'mocov2'), ('synthpairs_gen0', 'mocov2'),
+             ('synthpairs_gen0_rec0',
+              'mocov2'), ('synthpairs_gradcam',
+                          'synthpairs'), ('synthpairs_lowvar', 'synthpairs'),
+             ('synthpairs_random',
+              'synthpairs'), ('synthpairs_detach',
+                              'synthpairs'), ('synthpairs_gen0', 'synthpairs'),
+             ('synthpairs_gen0_rec0',
+              'synthpairs'), ('synthpairs_gradcam',
+                              'synthpairs_lowvar'), ('synthpairs_gen0_rec0',
+                                                     'synthpairs_gen0'))
 
 
 def ssl_pair_table(root: str) -> str:
@@ -100,10 +99,10 @@ def ssl_pair_table(root: str) -> str:
 # full CSDNet against the stock classifier and the longer schedule.
 ABLATION_PAIRS = (('reweight', 'stock'), ('view', 'stock'),
                   ('view', 'reweight'), ('view_ssdt', 'view'),
-                  ('view_ddl', 'view'), ('full', 'view'),
-                  ('full', 'stock'), ('view', 'stock_2x'),
-                  ('full', 'stock_2x'), ('view', 'random_view'),
-                  ('stock_2x', 'stock'), ('random_view', 'stock'))
+                  ('view_ddl', 'view'), ('full', 'view'), ('full', 'stock'),
+                  ('view', 'stock_2x'), ('full', 'stock_2x'),
+                  ('view', 'random_view'), ('stock_2x',
+                                            'stock'), ('random_view', 'stock'))
 
 
 def ablation_tables(root: str) -> str:
@@ -124,19 +123,21 @@ CSDNET_RESULT_ROWS = (('stock', 'stock `ImageClassifier`'),
 
 def csdnet_results(root: str) -> str:
     per_unit = per_unit_of(
-        RunArchive(osp.join(root, ABLATION_ARCHIVE),
-                   'csdnet-ablation').runs())
+        RunArchive(osp.join(root, ABLATION_ARCHIVE), 'csdnet-ablation').runs())
     rows = [(name, label) for name, label in CSDNET_RESULT_ROWS
             if all(name in runs for runs in per_unit.values())]
-    lines = ['| backbone, task | seeds | ' +
-             ' | '.join(label for _, label in rows) + ' |',
-             '|---' * (len(rows) + 2) + '|']
+    lines = [
+        '| backbone, task | seeds | ' +
+        ' | '.join(label for _, label in rows) + ' |',
+        '|---' * (len(rows) + 2) + '|'
+    ]
     for backbone, task in sorted({(b, t) for b, t, _ in per_unit}):
-        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
-                                                               task))
+        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone, task))
         cells = [
-            cell([per_unit[(backbone, task, s)][name]['metrics']['test/top1']
-                  for s in seeds]) for name, _ in rows
+            cell([
+                per_unit[(backbone, task, s)][name]['metrics']['test/top1']
+                for s in seeds
+            ]) for name, _ in rows
         ]
         lines.append(f'| {backbone}, {task} | {seed_list(seeds)} | ' +
                      ' | '.join(cells) + ' |')
@@ -157,12 +158,12 @@ def csdnet_pairs(root: str) -> str:
 # tools/benchmark.py results, in the order of the docs' cost table.
 COST_RESULTS = tuple(
     osp.join(RESULTS, 'cpu_allocator', f'{pair}_{mode}.json')
-    for pair in ('demo', 'r50') for mode in ('auto', 'glibc_nommap', 'off')
-) + tuple(
-    osp.join(RESULTS, 'synthpairs_step', f'{name}.json')
-    for name in ('mocov2_vs_synthpairs-default',
-                 'mocov2_vs_synthpairs-detach_clean_generated',
-                 'synthpairs-default_vs_detach_clean_generated'))
+    for pair in ('demo', 'r50')
+    for mode in ('auto', 'glibc_nommap', 'off')) + tuple(
+        osp.join(RESULTS, 'synthpairs_step', f'{name}.json')
+        for name in ('mocov2_vs_synthpairs-default',
+                     'mocov2_vs_synthpairs-detach_clean_generated',
+                     'synthpairs-default_vs_detach_clean_generated'))
 
 
 def _faults(count: float) -> str:
@@ -171,10 +172,12 @@ def _faults(count: float) -> str:
 
 def cost_table(root: str) -> str:
     """Each archived ``tools/benchmark.py --out`` result as one row."""
-    lines = ['| A → B | batch, input | allocator in effect | train step A → B '
-             '(ms) | train B/A (spread) | inference B/A | peak train memory '
-             'B/A | extra parameters (% of A\'s backbone) | page faults / '
-             'step A, B | file |', '|---' * 10 + '|']
+    lines = [
+        '| A → B | batch, input | allocator in effect | train step A → B '
+        '(ms) | train B/A (spread) | inference B/A | peak train memory '
+        'B/A | extra parameters (% of A\'s backbone) | page faults / '
+        'step A, B | file |', '|---' * 10 + '|'
+    ]
     for path in COST_RESULTS:
         with open(osp.join(root, path)) as f:
             result = json.load(f)
@@ -182,9 +185,9 @@ def cost_table(root: str) -> str:
                               result['setup'])
         step = ratio['train_step_s']
         names = ' → '.join(
-            f'`{osp.basename(side["config"])}`' + ''.join(
-                f' `{k}={v}`'
-                for k, v in setup.get(f'cfg_options_{key}', {}).items())
+            f'`{osp.basename(side["config"])}`' +
+            ''.join(f' `{k}={v}`'
+                    for k, v in setup.get(f'cfg_options_{key}', {}).items())
             for key, side in (('a', a), ('b', b)))
         lines.append(
             f'| {names} | {setup["batch_size"]}, '

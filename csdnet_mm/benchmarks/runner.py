@@ -67,8 +67,12 @@ class ChildProcesses:
         # its next one.
         self.stopping = threading.Event()
 
-    def run(self, cmd: List[str], log: str, env: Optional[Dict] = None,
-            cwd: Optional[str] = None, append: bool = False) -> int:
+    def run(self,
+            cmd: List[str],
+            log: str,
+            env: Optional[Dict] = None,
+            cwd: Optional[str] = None,
+            append: bool = False) -> int:
         """Run ``cmd`` with stdout and stderr in ``log``; its exit status."""
         os.makedirs(osp.dirname(osp.abspath(log)), exist_ok=True)
         with open(log, 'a' if append else 'w') as f:
@@ -77,8 +81,8 @@ class ChildProcesses:
                     raise StepFailed(
                         f'{cmd[1]} not started: told to stop (SIGTERM)',
                         128 + signal.SIGTERM, log)
-                child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=f,
-                                         stderr=subprocess.STDOUT)
+                child = subprocess.Popen(
+                    cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT)
                 self._children.add(child)
             with child:
                 try:

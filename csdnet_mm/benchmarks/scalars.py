@@ -56,8 +56,10 @@ def logged_losses(path: str) -> Dict[int, Dict[str, float]]:
     """
     losses = {}
     for record in read_scalars(path):
-        terms = {key: float(value) for key, value in record.items()
-                 if key.startswith('loss')}
+        terms = {
+            key: float(value)
+            for key, value in record.items() if key.startswith('loss')
+        }
         if terms and 'iter' in record:
             losses[int(record['iter'])] = terms
     return losses

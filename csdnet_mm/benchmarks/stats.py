@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 # Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-        2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101,
-        2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
-        2.048, 2.045, 2.042)
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
 def t95(df: int) -> float:
@@ -84,10 +83,12 @@ class Recommendation:
     text: str
 
 
-def recommend(results: Dict[str, List[float]],
-              baseline: str,
-              candidates: Sequence[str],
-              controls: Sequence[str] = ()) -> Recommendation:
+def recommend(
+        results: Dict[str, List[float]],
+        baseline: str,
+        candidates: Sequence[str],
+        controls: Sequence[str] = (),
+) -> Recommendation:
     """Choose what to train from validation scores on shared units.
 
     ``results`` maps each variant to its score per unit (fold x seed, the
@@ -101,8 +102,10 @@ def recommend(results: Dict[str, List[float]],
     nothing separates and the baseline, the cheapest, is recommended.
     """
     base = results[baseline]
-    diffs = {name: paired(results[name], base) for name in candidates
-             if name in results}
+    diffs = {
+        name: paired(results[name], base)
+        for name in candidates if name in results
+    }
     if not diffs:
         raise ValueError('recommend: none of the candidates has results')
     helping = [name for name, d in diffs.items() if d.low > 0]
@@ -114,8 +117,8 @@ def recommend(results: Dict[str, List[float]],
         if not unbeaten:
             return Recommendation(
                 'helps', best,
-                f'use {best}: {diffs[best]} points over {baseline}'
-                + ''.join(f'; {beaten[c]} over {c}' for c in ran))
+                f'use {best}: {diffs[best]} points over {baseline}' +
+                ''.join(f'; {beaten[c]} over {c}' for c in ran))
         control = max(unbeaten, key=lambda c: statistics.mean(results[c]))
         return Recommendation(
             'extra-compute', control,

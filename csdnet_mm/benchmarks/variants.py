@@ -45,12 +45,18 @@ class Variant:
 
 
 STOCK = Variant('stock', 'stock classifier')
-STOCK_2X = Variant('stock_2x', 'stock classifier, 2x epochs (as many image '
-                   'passes as two views)', epochs_factor=2, control=True)
+STOCK_2X = Variant(
+    'stock_2x', 'stock classifier, 2x epochs (as many image '
+    'passes as two views)',
+    epochs_factor=2,
+    control=True)
 # Same two passes, same box size, no learned placement and no re-weighting.
 RANDOM_VIEW = Variant(
-    'random_view', 'stock classifier + random crop-and-zoom second view',
-    ssdp=True, view=True, control=True,
+    'random_view',
+    'stock classifier + random crop-and-zoom second view',
+    ssdp=True,
+    view=True,
+    control=True,
     ssdp_options=(('reweight', 'none'), ('box_placement', 'random')))
 
 
@@ -60,14 +66,22 @@ def csdnet_variants(neck_lr_mults=(1.0, 10.0)) -> List[Variant]:
     for mult in neck_lr_mults:
         suffix = '' if mult == 1 else f'_neck{mult:g}x'
         note = '' if mult == 1 else f', new layers x{mult:g} lr'
-        for name, label, ddl, ssdt in (
-                ('ssdp', 'SSDP (re-weighting + view)', False, False),
-                ('ssdp_ssdt', 'SSDP + SSDT', False, True),
-                ('ssdp_ddl', 'SSDP + DDL', True, False),
-                ('full', 'CSDNet (SSDP + DDL + SSDT)', True, True)):
-            rows.append(Variant(name + suffix, label + note, ssdp=True,
-                                view=True, ddl=ddl, ssdt=ssdt,
-                                neck_lr_mult=mult))
+        for name, label, ddl, ssdt in (('ssdp', 'SSDP (re-weighting + view)',
+                                        False, False),
+                                       ('ssdp_ssdt', 'SSDP + SSDT', False,
+                                        True), ('ssdp_ddl', 'SSDP + DDL', True,
+                                                False),
+                                       ('full', 'CSDNet (SSDP + DDL + SSDT)',
+                                        True, True)):
+            rows.append(
+                Variant(
+                    name + suffix,
+                    label + note,
+                    ssdp=True,
+                    view=True,
+                    ddl=ddl,
+                    ssdt=ssdt,
+                    neck_lr_mult=mult))
     return rows
 
 
@@ -78,13 +92,19 @@ def default_variants() -> List[Variant]:
 # Rows the check runs only when asked: other values of the defaults.
 _FULL = dict(ssdp=True, view=True, ddl=True, ssdt=True)
 EXTRA_VARIANTS = [
-    Variant('full_queue1024', 'CSDNet, queue of 1024 rows', queue_len=1024,
-            **_FULL),
-    Variant('full_ssdt0.5', 'CSDNet, SSDT weight 0.5', ssdt_weight=0.5,
-            **_FULL),
+    Variant(
+        'full_queue1024',
+        'CSDNet, queue of 1024 rows',
+        queue_len=1024,
+        **_FULL),
+    Variant(
+        'full_ssdt0.5', 'CSDNet, SSDT weight 0.5', ssdt_weight=0.5, **_FULL),
     Variant('full_ssdt2', 'CSDNet, SSDT weight 2', ssdt_weight=2.0, **_FULL),
-    Variant('full_box0.5', 'CSDNet, view box at least half of each side',
-            ssdp_options=(('min_box_frac', 0.5), ), **_FULL),
+    Variant(
+        'full_box0.5',
+        'CSDNet, view box at least half of each side',
+        ssdp_options=(('min_box_frac', 0.5), ),
+        **_FULL),
 ]
 
 
@@ -115,8 +135,9 @@ def scale_schedule(cfg: Config, factor: float) -> None:
                 scheduler[name] = type(scheduler[name])(
                     round(scheduler[name] * factor))
         if 'milestones' in scheduler:
-            scheduler['milestones'] = [int(round(m * factor))
-                                       for m in scheduler['milestones']]
+            scheduler['milestones'] = [
+                int(round(m * factor)) for m in scheduler['milestones']
+            ]
 
 
 def set_epochs(cfg: Config, epochs: int) -> None:
@@ -124,13 +145,16 @@ def set_epochs(cfg: Config, epochs: int) -> None:
     loop = cfg.train_cfg
     if 'max_epochs' not in loop:
         raise UserInputError('--epochs needs an epoch-based train_cfg '
-                             '(max_epochs); this config has ' f'{dict(loop)}')
+                             '(max_epochs); this config has '
+                             f'{dict(loop)}')
     factor = epochs / loop['max_epochs']
     scale_schedule(cfg, factor)
     loop['max_epochs'] = epochs
 
 
-def queue_length(train_images: int, batch_size: int, views: int = 2,
+def queue_length(train_images: int,
+                 batch_size: int,
+                 views: int = 2,
                  cap: int = 1024) -> int:
     """The queue holds at most one epoch of features (older rows come from
     an earlier model and, with few images, repeat the same images), and at
@@ -146,8 +170,8 @@ class CSDNetParts:
     train_images: int
     batch_size: int
     queue_cap: int = 1024
-    hook: Dict = field(default_factory=lambda: dict(type='SSDPHook',
-                                                    vis_interval=0))
+    hook: Dict = field(
+        default_factory=lambda: dict(type='SSDPHook', vis_interval=0))
 
 
 def apply_variant(cfg: Config, variant: Variant,
@@ -164,11 +188,14 @@ def apply_variant(cfg: Config, variant: Variant,
     cfg.custom_imports = imports
     model = cfg.model
     model['type'] = 'CSDNet'
-    model['neck'] = ConfigDict(type='SSDP', in_channels=parts.in_channels,
-                               **dict(variant.ssdp_options))
+    model['neck'] = ConfigDict(
+        type='SSDP',
+        in_channels=parts.in_channels,
+        **dict(variant.ssdp_options))
     if variant.ddl:
         model['queue_neck'] = ConfigDict(
-            type='MemoryQueueNeck', in_channels=parts.in_channels,
+            type='MemoryQueueNeck',
+            in_channels=parts.in_channels,
             queue_len=variant.queue_len or queue_length(
                 parts.train_images, parts.batch_size, cap=parts.queue_cap))
         model['qc_loss'] = ConfigDict(type='QueueContrastiveLoss')
@@ -179,8 +206,10 @@ def apply_variant(cfg: Config, variant: Variant,
     hook = dict(parts.hook)
     if not variant.view:  # the view never starts
         hook['start'] = 10**9
-    hooks = [h for h in (cfg.get('custom_hooks') or [])
-             if h.get('type') != 'SSDPHook']
+    hooks = [
+        h for h in (cfg.get('custom_hooks') or [])
+        if h.get('type') != 'SSDPHook'
+    ]
     cfg.custom_hooks = hooks + [ConfigDict(hook)]
     if variant.neck_lr_mult != 1:
         wrapper = cfg.optim_wrapper

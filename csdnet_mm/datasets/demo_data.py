@@ -26,8 +26,12 @@ import numpy as np
 DEMO_VERSION = 1
 DEFAULT_DEMO_ROOT = 'data/ufg_demo'
 DEFAULT_DEMO_SPEC = dict(
-    num_classes=10, train_per_class=32, test_per_class=10, image_size=72,
-    cell_px=3, seed=0)
+    num_classes=10,
+    train_per_class=32,
+    test_per_class=10,
+    image_size=72,
+    cell_px=3,
+    seed=0)
 
 _GLYPH_SIDE = 5
 
@@ -74,13 +78,13 @@ def _render(glyph: np.ndarray, size: int, cell_px: int,
     direction = np.array([np.cos(theta), np.sin(theta)])
     normal = np.array([-direction[1], direction[0]])
     tip_a, tip_b = center + direction * axes[0], center - direction * axes[0]
-    cv2.line(veins, tuple(int(v) for v in tip_a),
-             tuple(int(v) for v in tip_b), 255, 1)
+    cv2.line(veins, tuple(int(v) for v in tip_a), tuple(int(v) for v in tip_b),
+             255, 1)
     for t in np.linspace(-0.6, 0.6, 5):
         start = center + direction * axes[0] * t
         for side in (-1, 1):
-            end = start + (normal * side * axes[1] * 0.8 +
-                           direction * axes[0] * 0.2)
+            end = start + (
+                normal * side * axes[1] * 0.8 + direction * axes[0] * 0.2)
             cv2.line(veins, tuple(int(v) for v in start),
                      tuple(int(v) for v in end), 255, 1)
     leaf_img[veins > 0] += 25
@@ -119,10 +123,14 @@ def generate_demo_ufg(
         cell_px: int = DEFAULT_DEMO_SPEC['cell_px'],
         seed: int = DEFAULT_DEMO_SPEC['seed']) -> str:
     """Write the demo set to ``root`` (atomically) and return ``root``."""
-    spec = dict(num_classes=num_classes, train_per_class=train_per_class,
-                test_per_class=test_per_class, image_size=image_size,
-                cell_px=cell_px,
-                seed=seed, version=DEMO_VERSION)
+    spec = dict(
+        num_classes=num_classes,
+        train_per_class=train_per_class,
+        test_per_class=test_per_class,
+        image_size=image_size,
+        cell_px=cell_px,
+        seed=seed,
+        version=DEMO_VERSION)
     rng = np.random.default_rng(seed)
     glyphs = make_glyphs(num_classes, rng)
     parent = osp.dirname(osp.abspath(root))
@@ -131,8 +139,8 @@ def generate_demo_ufg(
     try:
         os.makedirs(osp.join(tmp, 'images'))
         os.makedirs(osp.join(tmp, 'anno'))
-        for split, per_class in (('train', train_per_class),
-                                 ('test', test_per_class)):
+        for split, per_class in (('train', train_per_class), ('test',
+                                                              test_per_class)):
             lines = []
             for label in range(num_classes):
                 for i in range(per_class):
@@ -189,8 +197,8 @@ def main() -> None:
         description='Generate the demo ultra-fine-grained data set.')
     parser.add_argument('--out', default=DEFAULT_DEMO_ROOT)
     for key, value in DEFAULT_DEMO_SPEC.items():
-        parser.add_argument(f'--{key.replace("_", "-")}', type=int,
-                            default=value)
+        parser.add_argument(
+            f'--{key.replace("_", "-")}', type=int, default=value)
     args = vars(parser.parse_args())
     root = ensure_demo_ufg(args.pop('out'), **args)
     print(f'demo data set ready at {root}')

@@ -64,14 +64,13 @@ from ..errors import UserInputError
 DEBIAN_SRC = '/usr/share/datasets/fashion-mnist'
 SRC_ENV = 'CSDNET_MM_FASHION_MNIST_DIR'
 DEFAULT_CLASSES = '0,2,3,4,6,5,7,9'
-CLASS_NAMES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-               'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+CLASS_NAMES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal',
+               'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 # Source split -> (images file, labels file, prefix of the written files).
 SPLITS = {
-    'train': ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
-              'train'),
-    't10k': ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz',
-             'test'),
+    'train':
+    ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 'train'),
+    't10k': ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'test'),
 }
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -171,9 +170,10 @@ def load_split(src: str,
 def check_sources(src: str) -> None:
     """Raise a :class:`UserInputError` naming every idx file missing from
     ``src`` and how to get them."""
-    missing = [osp.join(src, name) for split in SPLITS
-               for name in SPLITS[split][:2]
-               if not osp.isfile(osp.join(src, name))]
+    missing = [
+        osp.join(src, name) for split in SPLITS for name in SPLITS[split][:2]
+        if not osp.isfile(osp.join(src, name))
+    ]
     if missing:
         where = ('' if osp.isdir(src) else
                  f' (the directory {src} does not exist)')
@@ -200,6 +200,7 @@ def pick(indices: np.ndarray, count: int, purpose: str, seed: int,
         seed (int): Part of the hashed key.
         cls (int): The source class; part of the hashed key.
     """
+
     def key(index):
         text = f'{purpose}:{seed}:{cls}:{int(index)}'.encode()
         return hashlib.sha256(text).digest()
@@ -254,9 +255,10 @@ def parse_classes(text: str) -> List[int]:
     bad = [c for c in classes if not 0 <= c < len(CLASS_NAMES)]
     if bad:
         raise UserInputError(f'--classes: {bad} outside 0..'
-                             f'{len(CLASS_NAMES) - 1} ('
-                             + ', '.join(f'{i} {n}' for i, n in enumerate(
-                                 CLASS_NAMES)) + ').')
+                             f'{len(CLASS_NAMES) - 1} (' +
+                             ', '.join(f'{i} {n}'
+                                       for i, n in enumerate(CLASS_NAMES)) +
+                             ').')
     if len(set(classes)) != len(classes):
         raise UserInputError(f'--classes {text!r}: a class is listed twice.')
     return classes
@@ -274,8 +276,7 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _list_text(prefix: str, items: List[Tuple[int, int]]) -> str:
-    return ''.join(f'{prefix}_{index}.png {label}\n'
-                   for index, label in items)
+    return ''.join(f'{prefix}_{index}.png {label}\n' for index, label in items)
 
 
 def _write_png(path: str, image: np.ndarray) -> None:
@@ -335,9 +336,8 @@ def prepare_fashion_mnist_fewshot(src: str,
 
     train = select(train_labels, classes, shots, 'shots', seed,
                    'training split', '--shots')
-    unlabeled = select(train_labels, classes, unlabeled_per_class,
-                       'unlabeled', FIXED_SEED, 'training split',
-                       '--unlabeled-per-class')
+    unlabeled = select(train_labels, classes, unlabeled_per_class, 'unlabeled',
+                       FIXED_SEED, 'training split', '--unlabeled-per-class')
     test = select(test_labels, classes, test_per_class, 'test', FIXED_SEED,
                   't10k (test) split', '--test-per-class')
     # Validation images come from the training split (never t10k) and are
@@ -365,18 +365,20 @@ def prepare_fashion_mnist_fewshot(src: str,
     os.makedirs(anno_dir, exist_ok=True)
     for name in sorted(wanted):
         _write_png(osp.join(image_dir, name), wanted[name])
-    _write_text(osp.join(anno_dir, 'train.txt'),
-                _list_text(train_prefix, train))
+    _write_text(
+        osp.join(anno_dir, 'train.txt'), _list_text(train_prefix, train))
     _write_text(osp.join(anno_dir, 'test.txt'), _list_text(test_prefix, test))
-    _write_text(osp.join(anno_dir, 'unlabeled.txt'),
-                _list_text(train_prefix, unlabeled))
+    _write_text(
+        osp.join(anno_dir, 'unlabeled.txt'),
+        _list_text(train_prefix, unlabeled))
     val_file = osp.join(anno_dir, 'val.txt')
     if val:
         _write_text(val_file, _list_text(train_prefix, val))
     elif osp.exists(val_file):
         os.remove(val_file)
-    stale = sorted(name for name in os.listdir(image_dir)
-                   if _WRITTEN_NAME.match(name) and name not in wanted)
+    stale = sorted(
+        name for name in os.listdir(image_dir)
+        if _WRITTEN_NAME.match(name) and name not in wanted)
 
     sha256 = {**train_sha, **test_sha}
     meta = dict(
@@ -387,18 +389,30 @@ def prepare_fashion_mnist_fewshot(src: str,
             train_images=int(len(train_labels)),
             test_images=int(len(test_labels)),
             image_size=[int(s) for s in train_images.shape[1:]]),
-        classes=[dict(label=label, source_label=cls, name=CLASS_NAMES[cls])
-                 for label, cls in enumerate(classes, start=1)],
+        classes=[
+            dict(label=label, source_label=cls, name=CLASS_NAMES[cls])
+            for label, cls in enumerate(classes, start=1)
+        ],
         seed=seed,
         fixed_seed=FIXED_SEED,
-        per_class=dict(train=shots, unlabeled=unlabeled_per_class,
-                       test=test_per_class, val=val_per_class),
-        counts=dict(train=len(train), unlabeled=len(unlabeled),
-                    test=len(test), val=len(val), images=len(wanted),
-                    unlabeled_also_in_train=len(set(train) & set(unlabeled))),
-        files=dict(train='anno/train.txt', test='anno/test.txt',
-                   unlabeled='anno/unlabeled.txt', images='images',
-                   **(dict(val='anno/val.txt') if val else {})),
+        per_class=dict(
+            train=shots,
+            unlabeled=unlabeled_per_class,
+            test=test_per_class,
+            val=val_per_class),
+        counts=dict(
+            train=len(train),
+            unlabeled=len(unlabeled),
+            test=len(test),
+            val=len(val),
+            images=len(wanted),
+            unlabeled_also_in_train=len(set(train) & set(unlabeled))),
+        files=dict(
+            train='anno/train.txt',
+            test='anno/test.txt',
+            unlabeled='anno/unlabeled.txt',
+            images='images',
+            **(dict(val='anno/val.txt') if val else {})),
         labels='1-based, in the order of `classes`',
         selection=('per class, candidates ordered by sha256("<purpose>:'
                    '<seed>:<source label>:<source index>"), first N taken; '
@@ -407,8 +421,7 @@ def prepare_fashion_mnist_fewshot(src: str,
                    '`fixed_seed`'),
         tool=TOOL,
     )
-    _write_text(osp.join(out, 'meta.json'),
-                json.dumps(meta, indent=2) + '\n')
+    _write_text(osp.join(out, 'meta.json'), json.dumps(meta, indent=2) + '\n')
     return dict(meta=meta, stale=stale)
 
 

@@ -183,8 +183,8 @@ class UFGDataset(BaseDataset):
                             f'{self.num_classes} classes (subset='
                             f'{self.subset!r}); check `subset` / '
                             '`num_classes` and the model\'s head.')
-                self._fail(f'{where}: label {label} is outside {low}..{high}.'
-                           + hint)
+                self._fail(
+                    f'{where}: label {label} is outside {low}..{high}.' + hint)
             img_path = osp.join(self.img_prefix, filename)
             if self.check_images and not osp.isfile(img_path):
                 missing.append(f'{img_path} (listed in {where})')

@@ -1,2 +1,6 @@
-from . import (backbones, classifiers, losses, necks, retrievers,  # noqa: F401
-               selfsup, utils)
+from . import backbones, classifiers, losses, necks, retrievers, selfsup, utils
+
+__all__ = [
+    'backbones', 'classifiers', 'losses', 'necks', 'retrievers', 'selfsup',
+    'utils'
+]

@@ -15,20 +15,20 @@ DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 
 def _side(name, batch_size=2, **kwargs):
     return analysis.ModelUnderTest(
-        osp.join(DEMO, name), kwargs.pop('options', None),
-        torch.device('cpu'), batch_size, kwargs.pop('size', None), 0, False)
+        osp.join(DEMO, name), kwargs.pop('options', None), torch.device('cpu'),
+        batch_size, kwargs.pop('size', None), 0, False)
 
 
 def test_views_and_input_size_come_from_the_training_pipeline():
     classifier = Config.fromfile(osp.join(DEMO, 'resnet18_demo.py'))
     moco = Config.fromfile(osp.join(DEMO, 'mocov2_demo.py'))
     synthpairs = Config.fromfile(osp.join(DEMO, 'synthpairs_mocov2_demo.py'))
-    assert [analysis.num_views(c) for c in (classifier, moco, synthpairs)
-            ] == [1, 2, 3]
+    assert [analysis.num_views(c)
+            for c in (classifier, moco, synthpairs)] == [1, 2, 3]
     assert analysis.input_size(classifier) == 64
     assert analysis.input_size(synthpairs) == 64
-    ufg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'baselines',
-                                   'resnet50_cotton80.py'))
+    ufg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'baselines', 'resnet50_cotton80.py'))
     assert analysis.input_size(ufg) == 384  # Resize 440 -> RandomCrop 384
 
 
@@ -45,9 +45,10 @@ def test_batch_is_identical_for_a_seed_and_shaped_like_the_loader():
 
 
 def test_pretrained_init_is_dropped_everywhere():
-    cfg = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='x')),
-               decoder=[dict(init_cfg=dict(type='Pretrained'))],
-               neck=dict(init_cfg=dict(type='Kaiming')))
+    cfg = dict(
+        backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='x')),
+        decoder=[dict(init_cfg=dict(type='Pretrained'))],
+        neck=dict(init_cfg=dict(type='Kaiming')))
     analysis.strip_pretrained(cfg)
     assert cfg['backbone']['init_cfg'] is None
     assert cfg['decoder'][0]['init_cfg'] is None
@@ -100,11 +101,12 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
         'configs/demo/csdnet_r18_demo.py', '--batch-size', '2', '--warmup',
         '1', '--repeats', '2', '--threads', '1', '--profile', '3', '--out',
         str(out)
-    ], env={'MALLOC_ARENA_MAX': '2'})
+    ],
+                      env={'MALLOC_ARENA_MAX': '2'})
     assert result.returncode == 0, result.stderr[-3000:]
     for row in ('train step (median)', 'inference (median)',
-                'peak train memory', 'FLOPs backbone',
-                'queue/bank updates', 'minor page faults / train step'):
+                'peak train memory', 'FLOPs backbone', 'queue/bank updates',
+                'minor page faults / train step'):
         assert row in result.stdout, row
     data = json.loads(out.read_text())
     # The allocator environment is part of what a CPU figure was measured
@@ -115,21 +117,22 @@ def test_cli_prints_the_table_and_writes_consistent_json(tmp_path):
     # table prints it (rounded).
     faults = [data[side]['page_faults_per_step'] for side in 'ab']
     assert all(float(2 * f).is_integer() for f in faults), faults
-    row = next(line for line in analysis.format_table(data).splitlines()
-               if line.startswith('minor page faults / train step'))
+    row = next(
+        line for line in analysis.format_table(data).splitlines()
+        if line.startswith('minor page faults / train step'))
     assert row in result.stdout.splitlines()
     assert data['setup']['repeats'] == 2 and data['setup']['batch_size'] == 2
     for key in ('train_step_s', 'inference_s'):
         assert data['a'][key]['n'] == data['b'][key]['n'] == 2
         ratios = data['ratio'][key]
         assert ratios['min'] <= ratios['median'] <= ratios['max']
-    assert data['ratio']['params'] == pytest.approx(
-        data['b']['params'] / data['a']['params'])
+    assert data['ratio']['params'] == pytest.approx(data['b']['params'] /
+                                                    data['a']['params'])
     assert data['ratio']['params_backbone'] == 1.0
     extra = data['extra_params_vs_a_backbone']
     assert extra == pytest.approx(
-        (data['b']['params_inference'] - data['a']['params_inference'])
-        / data['a']['params_backbone'])
+        (data['b']['params_inference'] - data['a']['params_inference']) /
+        data['a']['params_backbone'])
     assert 'Profile (torch.profiler, CPU self time' in result.stdout
     for kind in ('train_step', 'inference'):
         assert len(data['profile'][kind]['top']) == 3
@@ -143,8 +146,8 @@ def test_profile_finds_where_b_spends_its_extra_time():
     report = analysis.profile_ops(a, b, top=5)
     train = report['train_step']
     assert train['total_a_s'] > 0 and train['total_b_s'] > 0
-    assert train['total_b_s'] == pytest.approx(
-        train['ratio'] * train['total_a_s'])
+    assert train['total_b_s'] == pytest.approx(train['ratio'] *
+                                               train['total_a_s'])
     deltas = [row['b_s'] - row['a_s'] for row in train['top']]
     assert deltas == sorted(deltas, reverse=True)
     # SSDP's crop-and-zoom view is an operator the stock model never runs.
@@ -173,16 +176,18 @@ class _CountingSide:
         return 100
 
     def complexity(self):
-        return dict(params=10, params_inference=8, params_backbone=4,
-                    flops_backbone=40, flops_inference=50)
+        return dict(
+            params=10,
+            params_inference=8,
+            params_backbone=4,
+            flops_backbone=40,
+            flops_inference=50)
 
 
-def test_page_faults_per_step_are_the_median_over_the_timed_steps(
-        monkeypatch):
+def test_page_faults_per_step_are_the_median_over_the_timed_steps(monkeypatch):
     from csdnet_mm.analysis import step_timing
     counter = [0]
-    monkeypatch.setattr(step_timing, 'minor_page_faults',
-                        lambda: counter[0])
+    monkeypatch.setattr(step_timing, 'minor_page_faults', lambda: counter[0])
     # One warm-up step, 3 timed steps, then the step timed for the state
     # update share: only the 3 timed steps count.
     a = _CountingSide('a', counter, [500, 7, 1, 4, 900])
@@ -191,8 +196,8 @@ def test_page_faults_per_step_are_the_median_over_the_timed_steps(
     assert results['a']['page_faults_per_step'] == 4
     assert results['b']['page_faults_per_step'] == 20
     # Printed rounded, with B/A of the medians.
-    assert any(line.split()[-3:] == ['4', '20', '5.000'] for line in
-               analysis.format_table(results).splitlines()
+    assert any(line.split()[-3:] == ['4', '20', '5.000']
+               for line in analysis.format_table(results).splitlines()
                if line.startswith('minor page faults / train step'))
 
 
@@ -209,10 +214,12 @@ def test_minor_page_faults_count_memory_touched_for_the_first_time():
 def test_cli_missing_input_size_is_a_clear_error(tmp_path):
     config = tmp_path / 'no_pipeline.py'
     config.write_text(
-        "_base_ = ['{}']\ntrain_dataloader = dict(dataset=dict(pipeline=[]))"
-        .format(osp.join(DEMO, 'resnet18_demo.py')))
-    result = run_tool([PYTHON, 'tools/benchmark.py', str(config),
-                       'configs/demo/resnet18_demo.py', '--repeats', '1'])
+        "_base_ = ['{}']\ntrain_dataloader = dict(dataset=dict(pipeline=[]))".
+        format(osp.join(DEMO, 'resnet18_demo.py')))
+    result = run_tool([
+        PYTHON, 'tools/benchmark.py',
+        str(config), 'configs/demo/resnet18_demo.py', '--repeats', '1'
+    ])
     assert result.returncode == 2
     assert 'pass --input-size' in result.stderr
     assert 'Traceback' not in result.stderr

@@ -25,16 +25,17 @@ def test_folds_partition_the_images_and_spread_every_class():
 
 
 def test_too_few_images_in_a_class_is_named():
-    with pytest.raises(UserInputError,
-                       match=r'class 2: 4.*--folds 3'):
+    with pytest.raises(UserInputError, match=r'class 2: 4.*--folds 3'):
         stratified_folds(SAMPLES, 4)
 
 
 def test_written_folds_hold_disjoint_absolute_lists(tmp_path):
     paths = write_folds(str(tmp_path), SAMPLES, 2)
     for split_files in paths:
-        lines = {s: open(p).read().splitlines() for s, p in
-                 split_files.items()}
+        lines = {
+            s: open(p).read().splitlines()
+            for s, p in split_files.items()
+        }
         train = {line.rsplit(' ', 1)[0] for line in lines['train']}
         val = {line.rsplit(' ', 1)[0] for line in lines['val']}
         assert not train & val

@@ -14,18 +14,31 @@ from conftest import PYTHON, run_tool
 def write_work_dir(root, final=None):
     run = root / '20261206_220000'
     (run / 'vis_data').mkdir(parents=True)
-    lines = [{'lr': 0.1, 'loss': 2.3, 'iter': 10, 'step': 10},
-             {'accuracy/top1': 12.0, 'step': 5},
-             {'loss': 2.0, 'iter': 20, 'step': 20},
-             {'accuracy/top1': 30.0, 'step': 10}]
-    (run / 'vis_data' / 'scalars.json').write_text(
-        '\n'.join(json.dumps(line) for line in lines) + '\n')
+    lines = [{
+        'lr': 0.1,
+        'loss': 2.3,
+        'iter': 10,
+        'step': 10
+    }, {
+        'accuracy/top1': 12.0,
+        'step': 5
+    }, {
+        'loss': 2.0,
+        'iter': 20,
+        'step': 20
+    }, {
+        'accuracy/top1': 30.0,
+        'step': 10
+    }]
+    (run / 'vis_data' /
+     'scalars.json').write_text('\n'.join(json.dumps(line)
+                                          for line in lines) + '\n')
     (root / 'resnet18_demo.py').write_text('model = dict()\n')
     if final is not None:
         path = root / 'final_val_metrics.json'
         path.write_text(json.dumps(final))
-        started = time.mktime(time.strptime('20261206_220000',
-                                            '%Y%m%d_%H%M%S'))
+        started = time.mktime(
+            time.strptime('20261206_220000', '%Y%m%d_%H%M%S'))
         os.utime(path, (started + 263, started + 263))
 
 
@@ -33,8 +46,13 @@ def test_training_record_has_metrics_curve_wall_time_and_machine(tmp_path):
     write_work_dir(tmp_path, {'accuracy/top1': 30.0})
     record = training_record(str(tmp_path), threads=1, note='alone')
     assert record['metrics'] == {'val/accuracy/top1': 30.0}
-    assert record['val_curve'] == [{'accuracy/top1': 12.0, 'step': 5},
-                                   {'accuracy/top1': 30.0, 'step': 10}]
+    assert record['val_curve'] == [{
+        'accuracy/top1': 12.0,
+        'step': 5
+    }, {
+        'accuracy/top1': 30.0,
+        'step': 10
+    }]
     assert record['config'] == 'resnet18_demo.py'
     assert record['seconds'] == 263.0
     assert record['machine']['threads'] == 1
@@ -44,7 +62,9 @@ def test_training_record_has_metrics_curve_wall_time_and_machine(tmp_path):
     (tmp_path / 'test_metrics.json').write_text(
         json.dumps({'accuracy/top1': 28.0}))
     assert training_record(str(tmp_path))['metrics'] == {
-        'val/accuracy/top1': 30.0, 'test/accuracy/top1': 28.0}
+        'val/accuracy/top1': 30.0,
+        'test/accuracy/top1': 28.0
+    }
 
 
 def test_unfinished_run_is_refused_with_what_to_pass(tmp_path):
@@ -58,15 +78,20 @@ def test_archive_run_adds_the_record_under_its_key(tmp_path):
     write_work_dir(tmp_path / 'work', {'accuracy/top1': 30.0})
     archive = tmp_path / 'demo.json'
     tool = 'tools/analysis_tools/archive_run.py'
-    result = run_tool([PYTHON, tool, str(tmp_path / 'work'), '--archive',
-                       str(archive), '--key', 'resnet18_demo'])
+    result = run_tool([
+        PYTHON, tool,
+        str(tmp_path / 'work'), '--archive',
+        str(archive), '--key', 'resnet18_demo'
+    ])
     assert result.returncode == 0, result.stderr
     runs = RunArchive(str(archive), 'runs').runs()
     assert runs['resnet18_demo']['metrics'] == {'val/accuracy/top1': 30.0}
     assert 'resnet18_demo' in result.stdout
     # A work dir without final metrics: a message, not a traceback.
-    result = run_tool([PYTHON, tool, str(tmp_path), '--archive',
-                       str(archive), '--key', 'x'])
+    result = run_tool(
+        [PYTHON, tool,
+         str(tmp_path), '--archive',
+         str(archive), '--key', 'x'])
     assert result.returncode == 2
     assert 'error:' in result.stderr and 'Traceback' not in result.stderr
 
@@ -74,9 +99,14 @@ def test_archive_run_adds_the_record_under_its_key(tmp_path):
 def test_machine_label_names_device_cores_threads_and_allocator():
     assert machine_label(None) == 'machine not recorded'
     assert machine_label({'label': 'M3 (2-core CPU)'}) == 'M3 (2-core CPU)'
-    assert machine_label(dict(cpu='EPYC', cores=2, threads=1, torch='2.1',
-                              allocator='glibc')) == (
-        'EPYC, 2 cores, 1 thread(s) per run, torch 2.1, allocator glibc')
-    assert machine_label(dict(cpu='EPYC', gpu='H200', cores=16, threads=None,
-                              torch='2.1', allocator='x')).startswith(
-        'H200, 16 cores, torch 2.1')
+    assert machine_label(
+        dict(cpu='EPYC', cores=2, threads=1, torch='2.1', allocator='glibc')
+    ) == ('EPYC, 2 cores, 1 thread(s) per run, torch 2.1, allocator glibc')
+    assert machine_label(
+        dict(
+            cpu='EPYC',
+            gpu='H200',
+            cores=16,
+            threads=None,
+            torch='2.1',
+            allocator='x')).startswith('H200, 16 cores, torch 2.1')

@@ -27,7 +27,8 @@ def _shift(values, by):
 
 def test_helps_when_a_variant_is_above_stock_and_the_controls():
     results = dict(
-        stock=STOCK, stock_2x=_shift(STOCK, [0, 1, -1, 0, 1, -1]),
+        stock=STOCK,
+        stock_2x=_shift(STOCK, [0, 1, -1, 0, 1, -1]),
         ssdp=_shift(STOCK, [4, 5, 3, 4, 6, 4]),
         full=_shift(STOCK, [2, 3, 1, 2, 2, 2]))
     verdict = recommend(results, 'stock', ['ssdp', 'full'], ['stock_2x'])
@@ -37,7 +38,8 @@ def test_helps_when_a_variant_is_above_stock_and_the_controls():
 
 def test_extra_compute_when_a_control_does_as_well():
     results = dict(
-        stock=STOCK, stock_2x=_shift(STOCK, [4, 5, 4, 4, 5, 4]),
+        stock=STOCK,
+        stock_2x=_shift(STOCK, [4, 5, 4, 4, 5, 4]),
         ssdp=_shift(STOCK, [4, 5, 3, 4, 6, 4]))
     verdict = recommend(results, 'stock', ['ssdp'], ['stock_2x'])
     assert (verdict.kind, verdict.variant) == ('extra-compute', 'stock_2x')
@@ -45,16 +47,20 @@ def test_extra_compute_when_a_control_does_as_well():
 
 
 def test_hurts_when_every_variant_is_below_stock():
-    results = dict(stock=STOCK, ssdp=_shift(STOCK, [-3, -4, -2, -3, -5, -3]),
-                   full=_shift(STOCK, [-1, -2, -1, -2, -1, -1]))
+    results = dict(
+        stock=STOCK,
+        ssdp=_shift(STOCK, [-3, -4, -2, -3, -5, -3]),
+        full=_shift(STOCK, [-1, -2, -1, -2, -1, -1]))
     verdict = recommend(results, 'stock', ['ssdp', 'full'])
     assert (verdict.kind, verdict.variant) == ('hurts', 'stock')
     assert 'down to ssdp: -3.33' in verdict.text
 
 
 def test_no_difference_when_intervals_straddle_zero():
-    results = dict(stock=STOCK, ssdp=_shift(STOCK, [3, -2, 4, -3, 1, -1]),
-                   full=_shift(STOCK, [-4, -2, -1, -2, -1, -1]))
+    results = dict(
+        stock=STOCK,
+        ssdp=_shift(STOCK, [3, -2, 4, -3, 1, -1]),
+        full=_shift(STOCK, [-4, -2, -1, -2, -1, -1]))
     verdict = recommend(results, 'stock', ['ssdp', 'full'])
     assert (verdict.kind, verdict.variant) == ('no-difference', 'stock')
     assert 'best, ssdp: +0.33' in verdict.text
@@ -62,8 +68,10 @@ def test_no_difference_when_intervals_straddle_zero():
 
 def test_across_tasks_sorts_by_the_worst_task(tmp_path):
     from csdnet_mm.benchmarks import across
-    tasks = {'a': dict(stock=[60, 62], ssdp=[70, 70], full=[61, 63]),
-             'b': dict(stock=[50, 50], ssdp=[48, 48], full=[51, 52])}
+    tasks = {
+        'a': dict(stock=[60, 62], ssdp=[70, 70], full=[61, 63]),
+        'b': dict(stock=[50, 50], ssdp=[48, 48], full=[51, 52])
+    }
     paths = []
     for name, scores in tasks.items():
         paths.append(str(tmp_path / f'{name}.json'))

@@ -9,17 +9,21 @@ from csdnet_mm.errors import UserInputError
 
 
 def _cfg():
-    return Config(dict(
-        model=dict(type='ImageClassifier', backbone=dict(type='ResNet'),
-                   neck=dict(type='GlobalAveragePooling'),
-                   head=dict(type='LinearClsHead')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=30, val_interval=30),
-        param_scheduler=[
-            dict(type='LinearLR', begin=0, end=5, by_epoch=True),
-            dict(type='MultiStepLR', milestones=[10, 20], by_epoch=True),
-            dict(type='CosineAnnealingLR', T_max=30, begin=0, end=30)],
-        custom_hooks=[dict(type='EMAHook')]))
+    return Config(
+        dict(
+            model=dict(
+                type='ImageClassifier',
+                backbone=dict(type='ResNet'),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead')),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+            train_cfg=dict(by_epoch=True, max_epochs=30, val_interval=30),
+            param_scheduler=[
+                dict(type='LinearLR', begin=0, end=5, by_epoch=True),
+                dict(type='MultiStepLR', milestones=[10, 20], by_epoch=True),
+                dict(type='CosineAnnealingLR', T_max=30, begin=0, end=30)
+            ],
+            custom_hooks=[dict(type='EMAHook')]))
 
 
 PARTS = CSDNetParts(in_channels=512, train_images=40, batch_size=16)
@@ -58,8 +62,8 @@ def test_full_variant_is_csdnet_with_every_part_and_the_queue_rule():
     assert full.model.queue_neck.queue_len == 80  # both views of 40
     assert full.model.qc_loss.type == 'QueueContrastiveLoss'
     assert full.model.ssdt_loss.type == 'SSDTLoss'
-    assert full.custom_hooks[-1].to_dict() == dict(type='SSDPHook',
-                                                   vis_interval=0)
+    assert full.custom_hooks[-1].to_dict() == dict(
+        type='SSDPHook', vis_interval=0)
     assert full.custom_hooks[0].type == 'EMAHook'
     assert 'csdnet_mm' in full.custom_imports.imports
     assert 'paramwise_cfg' not in full.optim_wrapper
@@ -76,8 +80,7 @@ def test_neck_multiplier_and_parts_per_variant():
 def test_random_view_control_has_no_reweighting_and_random_boxes():
     cfg = apply_variant(_cfg(), RANDOM_VIEW, PARTS)
     assert cfg.model.neck.to_dict() == dict(
-        type='SSDP', in_channels=512, reweight='none',
-        box_placement='random')
+        type='SSDP', in_channels=512, reweight='none', box_placement='random')
     assert 'queue_neck' not in cfg.model and 'ssdt_loss' not in cfg.model
 
 
@@ -91,8 +94,10 @@ def test_queue_holds_one_epoch_capped_and_at_least_a_step():
 
 def test_extra_rows_change_one_default_each():
     from csdnet_mm.benchmarks.variants import EXTRA_VARIANTS
-    rows = {v.name: apply_variant(_cfg(), v, PARTS).model
-            for v in EXTRA_VARIANTS}
+    rows = {
+        v.name: apply_variant(_cfg(), v, PARTS).model
+        for v in EXTRA_VARIANTS
+    }
     assert rows['full_queue1024'].queue_neck.queue_len == 1024
     assert rows['full_ssdt0.5'].ssdt_loss.loss_weight == 0.5
     assert rows['full_ssdt2'].ssdt_loss.loss_weight == 2.0

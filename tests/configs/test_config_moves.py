@@ -52,6 +52,7 @@ with gzip.open(SNAPSHOT, 'rt') as f:
     OLD = json.load(f)
 
 # Old path -> new path of every config that moved.
+# yapf: disable
 MOVED = {
     'configs/csdnet_r50_cotton80.py':
     'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py',
@@ -113,6 +114,7 @@ MOVED = {
            f'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px{pct}')
           for pct in ('', '_50pct', '_20pct')]},
 }
+# yapf: enable
 # Old paths kept as one-line aliases of their new path: the README, the docs
 # and users run them.
 ALIASES = {p for p in MOVED if not p.startswith('configs/fashion_mnist/')}
@@ -121,19 +123,23 @@ ALIASES = {p for p in MOVED if not p.startswith('configs/fashion_mnist/')}
 WORK_DIRS = {
     osp.basename(old)[:-3]: osp.basename(new)[:-3]
     for old, new in MOVED.items()
-    if old.startswith(('configs/demo/', 'configs/fashion_mnist/'))}
+    if old.startswith(('configs/demo/', 'configs/fashion_mnist/'))
+}
 
 # Top-level variables of configs/_base_/methods/{csdnet,synthpairs}_r50.py.
-GONE = {'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
-        'synthpairs_decoder', 'synthpairs_options', 'synthpairs_moco_options',
-        'synthpairs_simsiam_options', 'synthpairs_hooks'}
+GONE = {
+    'csdnet_model', 'csdnet_hooks', 'csdnet_new_layers_lr',
+    'synthpairs_decoder', 'synthpairs_options', 'synthpairs_moco_options',
+    'synthpairs_simsiam_options', 'synthpairs_hooks'
+}
 
 # Configs whose method part no longer restates module defaults (see above):
 # CSDNet on ResNet-50 and every SynthPairs stage 2 and decoder.
 DEFAULTS_LEFT_OUT = {
-    p for p in OLD if osp.basename(p).startswith('csdnet_r50')
-    or osp.basename(p).startswith('synthpairs-')} | {
-        'configs/demo/synthpairs_mocov2_demo.py'}
+    p
+    for p in OLD if osp.basename(p).startswith('csdnet_r50')
+    or osp.basename(p).startswith('synthpairs-')
+} | {'configs/demo/synthpairs_mocov2_demo.py'}
 
 
 def _renamed_work_dirs(value):
@@ -160,8 +166,8 @@ def _with_defaults(value, registry):
     if not isinstance(value, dict):
         return value
     out = {k: _with_defaults(v, registry) for k, v in value.items()}
-    cls = registry.get(value['type']) if isinstance(
-        value.get('type'), str) else None
+    cls = registry.get(value['type']) if isinstance(value.get('type'),
+                                                    str) else None
     if cls is not None:
         for name, param in inspect.signature(cls.__init__).parameters.items():
             if param.default is not param.empty and param.kind in (
@@ -190,8 +196,9 @@ def _assert_same_run(old_path, path):
     old = _val_split_fixed(_renamed_work_dirs(OLD[old_path]), path)
     new = _resolved(path)
     if 'custom_hooks' in new:
-        new['custom_hooks'] = [h for h in new['custom_hooks']
-                               if h not in WATCH_ONLY_HOOKS]
+        new['custom_hooks'] = [
+            h for h in new['custom_hooks'] if h not in WATCH_ONLY_HOOKS
+        ]
     assert set(old) - set(new) <= GONE, 'top-level keys lost'
     assert set(new) - set(old) == set(), 'top-level keys added'
     for key in sorted(set(old) & set(new)):
@@ -200,8 +207,9 @@ def _assert_same_run(old_path, path):
         assert key in ('model', 'custom_hooks'), key
         assert old_path in DEFAULTS_LEFT_OUT, key
         registry = MODELS if key == 'model' else HOOKS
-        assert _with_defaults(new[key], registry) == _with_defaults(
-            old[key], registry), key
+        assert _with_defaults(new[key],
+                              registry) == _with_defaults(old[key],
+                                                          registry), key
 
 
 @pytest.mark.parametrize('old_path', sorted(OLD))

@@ -20,14 +20,15 @@ init_default_scope('mmpretrain')
 # (csdnet_resnet50_synthpairs-pre_*.py) is tested with the SynthPairs
 # configs.
 CSDNET_R50 = sorted(
-    osp.relpath(p, REPO_ROOT)
-    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'csdnet',
-                                'csdnet_resnet50_*.py'))
+    osp.relpath(p, REPO_ROOT) for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'csdnet', 'csdnet_resnet50_*.py'))
     if '_synthpairs-pre_' not in p)
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
                 'csdnet_resnet18-cifar-w32_1xb16-adamw-30e_ufg-demo.py')
-METHOD_KEYS = {'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss',
-               'aug_cls_weight', 'store_views'}
+METHOD_KEYS = {
+    'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss', 'aug_cls_weight',
+    'store_views'
+}
 
 
 def _load(path):
@@ -44,29 +45,35 @@ def _subset(path):
 def _full_method_demo():
     """The demo config with DDL added back, as its comment shows."""
     cfg = Config.fromfile(DEMO)
-    cfg.merge_from_dict(dict(model=dict(
-        queue_neck=dict(type='MemoryQueueNeck', in_channels=256),
-        qc_loss=dict(type='QueueContrastiveLoss'))))
+    cfg.merge_from_dict(
+        dict(
+            model=dict(
+                queue_neck=dict(type='MemoryQueueNeck', in_channels=256),
+                qc_loss=dict(type='QueueContrastiveLoss'))))
     return cfg
 
 
 def test_one_csdnet_config_per_subset_and_stage():
     names = {_subset(p) for p in CSDNET_R50}
-    assert names == {'cotton80', 'soylocal', 'soygene', 'soyglobal', 'cub',
-                     'soyageing_r1', 'soyageing_r3', 'soyageing_r4',
-                     'soyageing_r5', 'soyageing_r6'}
+    assert names == {
+        'cotton80', 'soylocal', 'soygene', 'soyglobal', 'cub', 'soyageing_r1',
+        'soyageing_r3', 'soyageing_r4', 'soyageing_r5', 'soyageing_r6'
+    }
 
 
 @pytest.mark.parametrize('path', CSDNET_R50)
 def test_csdnet_config_is_its_baseline_plus_the_method(path):
     cfg = _load(path).to_dict()
-    base = _load(osp.join('configs', 'baselines',
-                          f'resnet50_{_subset(path)}.py')).to_dict()
-    changed = {k for k in set(cfg) | set(base)
-               if cfg.get(k) != base.get(k)}
+    base = _load(
+        osp.join('configs', 'baselines',
+                 f'resnet50_{_subset(path)}.py')).to_dict()
+    changed = {k for k in set(cfg) | set(base) if cfg.get(k) != base.get(k)}
     assert changed <= {'model', 'optim_wrapper', 'custom_hooks'}
-    model_changed = {k for k in set(cfg['model']) | set(base['model'])
-                     if cfg['model'].get(k) != base['model'].get(k)}
+    model_changed = {
+        k
+        for k in set(cfg['model']) | set(base['model'])
+        if cfg['model'].get(k) != base['model'].get(k)
+    }
     assert model_changed <= METHOD_KEYS
     assert cfg['model']['head'] == base['model']['head']
     assert cfg['model']['backbone'] == base['model']['backbone']
@@ -84,8 +91,11 @@ def _assigned(path):
     """{name: value node} of a config file's top-level assignments."""
     with open(osp.join(REPO_ROOT, path)) as f:
         body = ast.parse(f.read()).body
-    return {target.id: node.value for node in body
-            if isinstance(node, ast.Assign) for target in node.targets}
+    return {
+        target.id: node.value
+        for node in body if isinstance(node, ast.Assign)
+        for target in node.targets
+    }
 
 
 @pytest.mark.parametrize('path', CSDNET_R50)
@@ -105,7 +115,8 @@ def test_method_part_is_written_once(path):
             _assigned(baseline)['_base_']) == './resnet50_soyageing_r1.py'
         assert set(_assigned(baseline)) == set(assigned) == {
             '_base_', 'data_root', 'train_dataloader', 'val_dataloader',
-            'test_dataloader'}
+            'test_dataloader'
+        }
     else:
         assert any(osp.basename(b).startswith('csdnet_method')
                    for b in bases), bases
@@ -114,7 +125,8 @@ def test_method_part_is_written_once(path):
 
 @pytest.mark.parametrize('path', [
     'configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py',
-    'configs/csdnet/csdnet_resnet50_8xb8-100e_cub-448px.py'])
+    'configs/csdnet/csdnet_resnet50_8xb8-100e_cub-448px.py'
+])
 def test_r50_config_builds_with_spec_parameter_count(path):
     cfg = _load(path)
     cfg.model.backbone.init_cfg = None
@@ -178,16 +190,18 @@ SPEC_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize('key, value, attribute', SPEC_OPTIONS,
-                         ids=[f'{k}={v}' for k, v, _ in SPEC_OPTIONS])
+@pytest.mark.parametrize(
+    'key, value, attribute',
+    SPEC_OPTIONS,
+    ids=[f'{k}={v}' for k, v, _ in SPEC_OPTIONS])
 def test_every_spec_option_is_reachable_from_a_config(key, value, attribute):
     cfg = _full_method_demo()
     cfg.merge_from_dict({key: value})
     model = MODELS.build(cfg.model).train()
     target = model
     for part in attribute.split('.'):
-        target = (target[int(part)] if part.isdigit()
-                  else getattr(target, part))
+        target = (
+            target[int(part)] if part.isdigit() else getattr(target, part))
     # Where an option does not land as its own value, what it builds.
     expected = {
         'model.neck.hidden_ratio': 256 // 8,  # C / r hidden units
@@ -205,8 +219,8 @@ def test_every_spec_option_is_reachable_from_a_config(key, value, attribute):
 
 def test_hook_schedule_options_are_reachable_from_a_config():
     cfg = Config.fromfile(DEMO)
-    cfg.custom_hooks[0].update(start=2, ramp=3, by_epoch=True,
-                               vis_interval=0, vis_images=2)
+    cfg.custom_hooks[0].update(
+        start=2, ramp=3, by_epoch=True, vis_interval=0, vis_images=2)
     hook = HOOKS.build(cfg.custom_hooks[0])
     assert (hook.start, hook.ramp, hook.by_epoch, hook.vis_interval,
             hook.vis_images) == (2, 3, True, 0, 2)

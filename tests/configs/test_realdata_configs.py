@@ -32,18 +32,17 @@ EFFICIENTNET = [STOCK, CSDNET, MOCO, DECODER, SYNTHPAIRS, LINEAR, RETRIEVAL]
 LOWRES = {
     key: f'{name}_fmnist8-32px{suffix}.py'
     for key, name, suffix in (
-        ('moco', 'mocov2_resnet18-cifar-w32_1xb128-coslr-20e', ''),
-        ('decoder', 'synthpairs-decoder_resnet18-cifar-w32_1xb128-adam-5e',
-         ''),
+        ('moco', 'mocov2_resnet18-cifar-w32_1xb128-coslr-20e',
+         ''), ('decoder',
+               'synthpairs-decoder_resnet18-cifar-w32_1xb128-adam-5e', ''),
         ('synthpairs', 'synthpairs-mocov2_resnet18-cifar-w32_1xb128-coslr-20e',
-         ''),
-        ('simsiam', 'simsiam_resnet18-cifar-w32_1xb128-coslr-20e', ''),
+         ''), ('simsiam', 'simsiam_resnet18-cifar-w32_1xb128-coslr-20e', ''),
         ('synthpairs_simsiam',
-         'synthpairs-simsiam_resnet18-cifar-w32_1xb128-coslr-20e', ''),
-        ('linear', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', ''),
+         'synthpairs-simsiam_resnet18-cifar-w32_1xb128-coslr-20e',
+         ''), ('linear', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', ''),
         ('linear50', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', '_50pct'),
-        ('linear20', 'resnet18-cifar-w32_1xb64-linear-steplr-30e', '_20pct'),
-        ('retrieval', 'resnet18-cifar-w32_retrieval', ''))
+        ('linear20', 'resnet18-cifar-w32_1xb64-linear-steplr-30e',
+         '_20pct'), ('retrieval', 'resnet18-cifar-w32_retrieval', ''))
 }
 ALL = EFFICIENTNET + [MOBILENET, CSDNET_MOBILENET]
 WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
@@ -100,18 +99,20 @@ def test_parts_name_real_arguments_and_start_from_the_package_weights(name):
 
 @pytest.mark.parametrize('stock_name,csdnet_name',
                          [(STOCK, CSDNET), (MOBILENET, CSDNET_MOBILENET)])
-def test_csdnet_is_the_stock_config_plus_the_method(stock_name,
-                                                    csdnet_name):
+def test_csdnet_is_the_stock_config_plus_the_method(stock_name, csdnet_name):
     stock, csdnet = _load(stock_name), _load(csdnet_name)
     assert _changed(stock.to_dict(), csdnet.to_dict()) == {
-        'model', 'optim_wrapper', 'custom_hooks'}
+        'model', 'optim_wrapper', 'custom_hooks'
+    }
     assert _changed(stock.model, csdnet.model) == {
-        'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss'}
+        'type', 'neck', 'queue_neck', 'qc_loss', 'ssdt_loss'
+    }
     assert csdnet.model.neck.in_channels == 1280
     assert csdnet.optim_wrapper.optimizer == stock.optim_wrapper.optimizer
     # The two backbones share data, schedule and seed.
     assert _changed(_load(STOCK).to_dict(), stock.to_dict()) <= {
-        'model', 'pretrained', 'data_preprocessor'}
+        'model', 'pretrained', 'data_preprocessor'
+    }
     # One training step of the built model at the configs' 128 px.
     model = _build(csdnet).train()
     samples = [DataSample().set_gt_label(i % 8) for i in range(4)]
@@ -123,11 +124,12 @@ def test_synthpairs_is_mocov2_plus_the_method_and_fits_its_data():
     moco, decoder, stage2 = _load(MOCO), _load(DECODER), _load(SYNTHPAIRS)
     assert _changed(moco.to_dict(), stage2.to_dict()) == {
         'stage1_checkpoint', 'model', 'train_pipeline', 'train_dataloader',
-        'custom_hooks'}
+        'custom_hooks'
+    }
     assert _changed(moco.model, stage2.model) <= {
         'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight',
-        'gen_weight', 'gen_grad_to_decoder', 'gen_source',
-        'gradcam_positive'}
+        'gen_weight', 'gen_grad_to_decoder', 'gen_source', 'gradcam_positive'
+    }
     # A run's work dir is named after its config.
     assert stage2.model.decoder.init_cfg.checkpoint == \
         f'work_dirs/{DECODER[:-3]}/epoch_10.pth'
@@ -144,8 +146,10 @@ def test_synthpairs_is_mocov2_plus_the_method_and_fits_its_data():
 def test_evaluations_freeze_or_only_read_the_encoder():
     linear = _load(LINEAR)
     model = _build(linear).train()
-    trainable = {n.split('.')[0] for n, p in model.named_parameters()
-                 if p.requires_grad}
+    trainable = {
+        n.split('.')[0]
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     assert trainable == {'head'}
     retrieval = _load(RETRIEVAL)
     assert retrieval.train_cfg is None and retrieval.test_evaluator.type == \
@@ -153,13 +157,14 @@ def test_evaluations_freeze_or_only_read_the_encoder():
 
 
 def test_lowres_synthpairs_is_mocov2_plus_the_method_from_one_start():
-    moco, decoder, stage2 = (_load(LOWRES[k]) for k in ('moco', 'decoder',
-                                                        'synthpairs'))
+    moco, decoder, stage2 = (
+        _load(LOWRES[k]) for k in ('moco', 'decoder', 'synthpairs'))
     assert _changed(moco.to_dict(), stage2.to_dict()) == {
         'stage1_checkpoint', 'model', 'train_pipeline', 'train_dataloader',
-        'custom_hooks'}
-    assert _changed(moco.model, stage2.model) == {
-        'type', 'decoder', 'perturbation'}
+        'custom_hooks'
+    }
+    assert _changed(moco.model,
+                    stage2.model) == {'type', 'decoder', 'perturbation'}
     # Stage 1 decodes the encoder every SSL run starts from, at the size
     # stage 2 reconstructs.
     assert decoder.model.backbone == moco.model.backbone
@@ -180,12 +185,13 @@ def test_lowres_synthpairs_is_mocov2_plus_the_method_from_one_start():
 
 
 def test_lowres_simsiam_shares_mocov2s_budget_and_adds_the_method():
-    moco, simsiam, stage2 = (_load(LOWRES[k]) for k in (
-        'moco', 'simsiam', 'synthpairs_simsiam'))
+    moco, simsiam, stage2 = (
+        _load(LOWRES[k]) for k in ('moco', 'simsiam', 'synthpairs_simsiam'))
     # The protocol's two SSL methods differ in the model and SimSiam's
     # constant predictor lr only: same data, views, start, schedule, seed.
     assert _changed(moco.to_dict(), simsiam.to_dict()) == {
-        'model', 'optim_wrapper', 'custom_hooks'}
+        'model', 'optim_wrapper', 'custom_hooks'
+    }
     assert simsiam.model.backbone == moco.model.backbone
     assert simsiam.optim_wrapper.optimizer == moco.optim_wrapper.optimizer
     assert simsiam.custom_hooks[0].lr == moco.optim_wrapper.optimizer.lr
@@ -194,9 +200,10 @@ def test_lowres_simsiam_shares_mocov2s_budget_and_adds_the_method():
     synthpairs = _load(LOWRES['synthpairs'])
     assert _changed(simsiam.to_dict(), stage2.to_dict()) == {
         'stage1_checkpoint', 'model', 'train_pipeline', 'train_dataloader',
-        'custom_hooks'}
-    assert _changed(simsiam.model, stage2.model) == {
-        'type', 'decoder', 'perturbation'}
+        'custom_hooks'
+    }
+    assert _changed(simsiam.model,
+                    stage2.model) == {'type', 'decoder', 'perturbation'}
     for key in ('decoder', 'perturbation'):
         assert stage2.model[key] == synthpairs.model[key], key
     for key in ('stage1_checkpoint', 'train_pipeline', 'train_dataloader'):
@@ -216,8 +223,10 @@ def test_lowres_evaluations_share_the_encoder_and_subset_the_labels():
     moco = _load(LOWRES['moco'])
     linear = _load(LOWRES['linear'])
     model = _build(linear).train()
-    trainable = {n.split('.')[0] for n, p in model.named_parameters()
-                 if p.requires_grad}
+    trainable = {
+        n.split('.')[0]
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     assert trainable == {'head'}
     retrieval = _load(LOWRES['retrieval'])
     for cfg in (linear, retrieval):
@@ -234,15 +243,17 @@ def test_lowres_evaluations_share_the_encoder_and_subset_the_labels():
             linear.train_dataloader.dataset
 
 
-@pytest.mark.parametrize('name', sorted(
-    osp.basename(p) for p in glob.glob(
-        osp.join(REPO_ROOT, 'configs', 'fashion_mnist', '*.py'))))
+@pytest.mark.parametrize(
+    'name',
+    sorted(
+        osp.basename(p) for p in glob.glob(
+            osp.join(REPO_ROOT, 'configs', 'fashion_mnist', '*.py'))))
 def test_fashion_mnist_configs_validate_on_val_and_test_on_test(name):
     """Options are chosen on the val split; test images are read by
     tools/test.py only."""
     cfg = _load(name)
-    for loader, split in (('val_dataloader', 'val'),
-                          ('test_dataloader', 'test')):
+    for loader, split in (('val_dataloader', 'val'), ('test_dataloader',
+                                                      'test')):
         if not cfg.get(loader):
             continue
         dataset = cfg[loader].dataset

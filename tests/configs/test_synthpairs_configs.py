@@ -25,17 +25,17 @@ from test_csdnet_configs import _load
 
 init_default_scope('mmpretrain')
 
-MMPRETRAIN_CONFIGS = osp.join(osp.dirname(mmpretrain.__file__), '.mim',
-                              'configs')
+MMPRETRAIN_CONFIGS = osp.join(
+    osp.dirname(mmpretrain.__file__), '.mim', 'configs')
 
 # name in file names -> (dataset base, class, data_root, SSL/linear train
 # split, classes)
 DATASET_INFO = {
     'cub': ('cub', 'CUB', 'data/CUB_200_2011', 'train', 200),
-    'cars': ('stanford_cars', 'StanfordCars', 'data/stanfordcars', 'train',
-             196),
-    'aircraft': ('fgvc_aircraft', 'FGVCAircraft', 'data/fgvc_aircraft',
-                 'trainval', 100),
+    'cars':
+    ('stanford_cars', 'StanfordCars', 'data/stanfordcars', 'train', 196),
+    'aircraft':
+    ('fgvc_aircraft', 'FGVCAircraft', 'data/fgvc_aircraft', 'trainval', 100),
 }
 NAMES = list(DATASET_INFO)
 
@@ -53,13 +53,13 @@ SSL_DATA = 'configs/_base_/datasets/{}_mocov2_bs32_224.py'
 METHODS = ('mocov2', 'simsiam')
 
 ALL_CONFIGS = sorted(
-    [SSL_DATA.format(DATASET_INFO[n][0]) for n in NAMES]
-    + [BASELINE.format(m, n) for m in METHODS for n in NAMES]
-    + [DECODER.format(n) for n in NAMES + ['cotton80']]
-    + [STAGE2.format(m, n) for m in METHODS for n in NAMES]
-    + [STAGE2.format('mocov2', 'cotton80')]
-    + [LINEAR.format(n, p) for n in NAMES for p in ('', '_50pct', '_20pct')]
-    + [RETRIEVAL.format(n) for n in NAMES] + [CHAIN] + [
+    [SSL_DATA.format(DATASET_INFO[n][0]) for n in NAMES] +
+    [BASELINE.format(m, n) for m in METHODS
+     for n in NAMES] + [DECODER.format(n) for n in NAMES + ['cotton80']] +
+    [STAGE2.format(m, n) for m in METHODS
+     for n in NAMES] + [STAGE2.format('mocov2', 'cotton80')] +
+    [LINEAR.format(n, p) for n in NAMES for p in ('', '_50pct', '_20pct')] +
+    [RETRIEVAL.format(n) for n in NAMES] + [CHAIN] + [
         'configs/_base_/schedules/ssl_sgd_coslr_100e.py',
         'configs/_base_/schedules/simsiam_sgd_coslr_100e.py',
         'configs/_base_/models/mocov2_resnet50.py',
@@ -69,14 +69,17 @@ ALL_CONFIGS = sorted(
         'configs/_base_/models/synthpairs-mocov2_resnet50.py',
         'configs/_base_/models/synthpairs-simsiam_resnet50.py',
     ])
-SSL_CONFIGS = [c for c in ALL_CONFIGS if c.startswith(('configs/baselines',
-                                                       SP + 'synthpairs-'))]
+SSL_CONFIGS = [
+    c for c in ALL_CONFIGS
+    if c.startswith(('configs/baselines', SP + 'synthpairs-'))
+]
 
 # Keys of the SynthPairs delta: model arguments and top-level variables.
 SYNTHPAIRS_MODEL_KEYS = {
-    'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight',
-    'gen_weight', 'gen_grad_to_decoder', 'gen_source', 'gradcam_positive',
-    'gen_loss_type', 'keep_bn_stats'}
+    'type', 'decoder', 'perturbation', 'gen_loss', 'rec_weight', 'gen_weight',
+    'gen_grad_to_decoder', 'gen_source', 'gradcam_positive', 'gen_loss_type',
+    'keep_bn_stats'
+}
 SYNTHPAIRS_VARIABLES = {'stage1_checkpoint'}
 
 
@@ -89,8 +92,8 @@ def _option(part: dict, name: str):
     leaves it out."""
     if name in part:
         return part[name]
-    return inspect.signature(
-        MODELS.get(part['type']).__init__).parameters[name].default
+    return inspect.signature(MODELS.get(
+        part['type']).__init__).parameters[name].default
 
 
 def _clean_resize(pipeline: list) -> list:
@@ -110,10 +113,14 @@ def _built_model(cfg):
 
 
 def test_config_list_is_complete():
-    on_disk = {osp.relpath(p, REPO_ROOT) for pattern in (
-        'configs/synthpairs/*.py', 'configs/synthpairs/benchmarks/*.py',
-        'configs/baselines/mocov2_*.py', 'configs/baselines/simsiam_*.py')
-        for p in glob.glob(osp.join(REPO_ROOT, pattern))}
+    on_disk = {
+        osp.relpath(p, REPO_ROOT)
+        for pattern in ('configs/synthpairs/*.py',
+                        'configs/synthpairs/benchmarks/*.py',
+                        'configs/baselines/mocov2_*.py',
+                        'configs/baselines/simsiam_*.py')
+        for p in glob.glob(osp.join(REPO_ROOT, pattern))
+    }
     assert on_disk <= set(ALL_CONFIGS)
 
 
@@ -141,8 +148,9 @@ def test_config_parses_and_names_real_arguments(path):
 
 
 def test_ssl_data_is_mocov2_augmentation_on_each_dataset(tmp_path):
-    ref = Config.fromfile(osp.join(
-        MMPRETRAIN_CONFIGS, '_base_/datasets/imagenet_bs32_mocov2.py'))
+    ref = Config.fromfile(
+        osp.join(MMPRETRAIN_CONFIGS,
+                 '_base_/datasets/imagenet_bs32_mocov2.py'))
     # StanfordCars checks its annotation file before the lazy init.
     (tmp_path / 'cars_annos.mat').touch()
     for name, (base, cls, root, split, _) in DATASET_INFO.items():
@@ -167,13 +175,16 @@ def test_ssl_data_is_mocov2_augmentation_on_each_dataset(tmp_path):
 
 @pytest.mark.parametrize('name', NAMES)
 def test_baselines_are_stock_mmpretrain_with_the_paper_protocol(name):
-    ref = Config.fromfile(osp.join(
-        MMPRETRAIN_CONFIGS, 'mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'))
+    ref = Config.fromfile(
+        osp.join(MMPRETRAIN_CONFIGS,
+                 'mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'))
     moco = _load(BASELINE.format('mocov2', name))
     for part in ('neck', 'head'):
         assert moco.model[part] == ref.model[part]
-    assert {k: moco.model[k] for k in ('type', 'queue_len', 'feat_dim',
-                                       'momentum')} == dict(
+    assert {
+        k: moco.model[k]
+        for k in ('type', 'queue_len', 'feat_dim', 'momentum')
+    } == dict(
         type='MoCo', queue_len=65536, feat_dim=128, momentum=0.001)
     assert moco.optim_wrapper.optimizer == dict(
         type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9)
@@ -181,9 +192,9 @@ def test_baselines_are_stock_mmpretrain_with_the_paper_protocol(name):
     assert moco.train_cfg.max_epochs == 100 == moco.param_scheduler[0].T_max
     assert moco.auto_scale_lr == dict(base_batch_size=128)
 
-    ref = Config.fromfile(osp.join(
-        MMPRETRAIN_CONFIGS,
-        'simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py'))
+    ref = Config.fromfile(
+        osp.join(MMPRETRAIN_CONFIGS,
+                 'simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py'))
     simsiam = _load(BASELINE.format('simsiam', name))
     bn = dict(type='BN')
     # The necks see pooled vectors: BN1d is what SyncBN amounts to there.
@@ -196,7 +207,8 @@ def test_baselines_are_stock_mmpretrain_with_the_paper_protocol(name):
     # Plus the plugin's watch for SimSiam's constant-output collapse, which
     # reads the projector output and changes nothing in training.
     assert simsiam.custom_hooks == ref.custom_hooks + [
-        dict(type='EmbeddingCollapseHook')]
+        dict(type='EmbeddingCollapseHook')
+    ]
     assert simsiam.param_scheduler == ref.param_scheduler
     assert simsiam.train_dataloader == moco.train_dataloader
     for cfg in (moco, simsiam):
@@ -216,30 +228,34 @@ def test_stage2_is_its_baseline_plus_synthpairs(method, name):
         'model', 'train_dataloader', 'train_pipeline', 'custom_hooks'
     } | SYNTHPAIRS_VARIABLES
     assert _changed(cfg['model'], base['model']) <= SYNTHPAIRS_MODEL_KEYS
-    assert cfg['model']['type'] == {'mocov2': 'SynthPairsMoCo',
-                                    'simsiam': 'SynthPairsSimSiam'}[method]
+    assert cfg['model']['type'] == {
+        'mocov2': 'SynthPairsMoCo',
+        'simsiam': 'SynthPairsSimSiam'
+    }[method]
     # The loader differs only by the pipeline: [t(x), t'(x)] + clean.
-    assert _changed(cfg['train_dataloader'], base['train_dataloader']) == {
-        'dataset'}
+    assert _changed(cfg['train_dataloader'],
+                    base['train_dataloader']) == {'dataset'}
     assert _changed(cfg['train_dataloader']['dataset'],
                     base['train_dataloader']['dataset']) == {'pipeline'}
     pipeline = cfg['train_dataloader']['dataset']['pipeline']
-    assert [t['type'] for t in pipeline] == [
-        'LoadImageFromFile', 'MultiView', 'PackInputs']
+    assert [t['type'] for t in pipeline
+            ] == ['LoadImageFromFile', 'MultiView', 'PackInputs']
     assert pipeline[1]['num_views'] == [2, 1]
-    assert pipeline[1]['transforms'] == [cfg['view_pipeline'],
-                                         cfg['clean_pipeline']]
-    assert cfg['custom_hooks'] == base.get('custom_hooks', []) + [
-        dict(type='GeneratedPairsHook')]
+    assert pipeline[1]['transforms'] == [
+        cfg['view_pipeline'], cfg['clean_pipeline']
+    ]
+    assert cfg['custom_hooks'] == base.get(
+        'custom_hooks', []) + [dict(type='GeneratedPairsHook')]
     # Stage 1 of the same data set feeds the decoder, from its last epoch.
     init = cfg['model']['decoder']['init_cfg']
     assert init == dict(
-        type='Pretrained', prefix='decoder.',
+        type='Pretrained',
+        prefix='decoder.',
         checkpoint='work_dirs/synthpairs-decoder_resnet50_4xb32-adam-'
         f'200e_{name}/epoch_200.pth')
     # The ResNet-50 decoder is FeatureDecoder's default.
-    assert cfg['model']['decoder'] == dict(type='FeatureDecoder',
-                                           init_cfg=init)
+    assert cfg['model']['decoder'] == dict(
+        type='FeatureDecoder', init_cfg=init)
     if method == 'simsiam':
         assert _option(cfg['model'], 'gen_loss_type') == 'ntxent'
         assert _option(cfg['model'], 'keep_bn_stats') is True
@@ -261,16 +277,16 @@ def test_stage1_trains_the_decoder_of_stage2(name):
     # epoch_200.pth is written (and kept) for stage 2.
     assert 200 % cfg.default_hooks.checkpoint.interval == 0
     assert cfg.train_dataloader.batch_size * 4 == 128
-    assert [t.type for t in cfg.train_dataloader.dataset.pipeline] == [
-        'LoadImageFromFile', 'Resize', 'PackInputs']
+    assert [t.type for t in cfg.train_dataloader.dataset.pipeline
+            ] == ['LoadImageFromFile', 'Resize', 'PackInputs']
     assert cfg.train_dataloader.dataset == dict(
         stage2.train_dataloader.dataset,
         pipeline=cfg.train_dataloader.dataset.pipeline)
     assert cfg.custom_hooks[0].type == 'GeneratedPairsHook'
 
 
-@pytest.mark.parametrize('path', [
-    c for c in ALL_CONFIGS if c.startswith(SP + 'synthpairs-')])
+@pytest.mark.parametrize(
+    'path', [c for c in ALL_CONFIGS if c.startswith(SP + 'synthpairs-')])
 def test_decoder_makes_images_of_the_clean_view_size(path):
     cfg = _load(path)
     resize = _clean_resize(cfg.train_dataloader.dataset.pipeline)
@@ -315,7 +331,8 @@ def test_cotton80_chain():
     csdnet['model']['backbone'].pop('init_cfg')
     assert chain['model']['backbone'] == csdnet['model']['backbone']
     assert init == dict(
-        type='Pretrained', prefix='backbone.',
+        type='Pretrained',
+        prefix='backbone.',
         checkpoint='work_dirs/synthpairs-mocov2_resnet50_4xb32-coslr-100e_'
         'cotton80/epoch_100.pth')
     assert stage2.train_cfg.max_epochs == 100
@@ -334,8 +351,10 @@ def test_linear_evaluation(name, tmp_path):
     assert cfg.data_preprocessor.num_classes == classes
     assert cfg.optim_wrapper.optimizer == dict(
         type='SGD', lr=30., momentum=0.9, weight_decay=0.)
-    assert cfg.param_scheduler == [dict(
-        type='MultiStepLR', by_epoch=True, milestones=[60, 80], gamma=0.1)]
+    assert cfg.param_scheduler == [
+        dict(
+            type='MultiStepLR', by_epoch=True, milestones=[60, 80], gamma=0.1)
+    ]
     assert cfg.train_cfg.max_epochs == 100
     assert cfg.train_dataloader.batch_size * 4 == 128
     assert cfg.auto_scale_lr == dict(base_batch_size=128)
@@ -344,7 +363,8 @@ def test_linear_evaluation(name, tmp_path):
     assert (test.type, test.data_root, test.split) == (cls, root, 'test')
     assert cfg.val_dataloader == cfg.test_dataloader
     assert [t.type for t in train.pipeline] == [
-        'LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip', 'PackInputs']
+        'LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip', 'PackInputs'
+    ]
     assert train.pipeline[1].scale == 224
     assert [(t.type, t.get('scale', t.get('crop_size')))
             for t in test.pipeline[1:3]] == [('ResizeEdge', 256),
@@ -361,7 +381,9 @@ def test_linear_evaluation(name, tmp_path):
         full = cfg.to_dict()
         assert _changed(sub, full) == {'train_dataloader'}
         assert sub['train_dataloader']['dataset'] == dict(
-            type='LabelSubsetDataset', fraction=fraction, seed=0,
+            type='LabelSubsetDataset',
+            fraction=fraction,
+            seed=0,
             dataset=full['train_dataloader']['dataset'])
 
 
@@ -372,8 +394,7 @@ def test_retrieval_evaluation(name):
     linear = _load(LINEAR.format(name, ''))
     assert cfg.model.type == 'EmbeddingRetriever'
     assert cfg.model.neck == dict(type='GlobalAveragePooling')
-    assert cfg.test_evaluator == dict(type='LeaveOneOutRetrieval',
-                                      topk=(1, 5))
+    assert cfg.test_evaluator == dict(type='LeaveOneOutRetrieval', topk=(1, 5))
     # The linear evaluation's test split and transform.
     assert cfg.test_dataloader.dataset == linear.test_dataloader.dataset
     assert cfg.test_dataloader.dataset.split == 'test'
@@ -422,8 +443,9 @@ def test_each_model_type_builds():
         hook = copy.deepcopy(hook)
         hook.pop('priority', None)  # taken by Runner.register_hook
         HOOKS.build(hook)
-    assert set(hooks) == {'SimSiamHook', 'EmbeddingCollapseHook',
-                          'GeneratedPairsHook'}
+    assert set(hooks) == {
+        'SimSiamHook', 'EmbeddingCollapseHook', 'GeneratedPairsHook'
+    }
 
 
 def _small_ssl_cfg(path):
@@ -450,12 +472,16 @@ def test_synthpairs_cub_runs_a_training_step(method):
     queue = model.queue.clone() if method == 'mocov2' else None
     # MultiView [2, 1] after default_collate: 3 views of (N, 3, H, W) uint8.
     data = dict(
-        inputs=[torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8)
-                for _ in range(3)],
+        inputs=[
+            torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8)
+            for _ in range(3)
+        ],
         data_samples=[DataSample() for _ in range(2)])
     log_vars = model.train_step(data, optim_wrapper)
-    assert {'loss', 'loss_ssl', 'loss_rec', 'loss_gen', 'noise_std_g',
-            'lowvar_frac', 'bank_fill'} <= set(log_vars)
+    assert {
+        'loss', 'loss_ssl', 'loss_rec', 'loss_gen', 'noise_std_g',
+        'lowvar_frac', 'bank_fill'
+    } <= set(log_vars)
     assert torch.isfinite(log_vars['loss'])
     assert not torch.equal(model.decoder.fc.weight, decoder_before)
     assert not torch.equal(model.backbone.conv1.weight, backbone_before)
@@ -480,8 +506,8 @@ def test_checkpoints_flow_from_stage1_to_the_evaluations(tmp_path):
     stage1_path = save(stage1_model, 'stage1.pth')
 
     stage2 = _small_ssl_cfg(STAGE2.format('mocov2', 'cub'))
-    stage2.model.decoder.init_cfg = _load(
-        STAGE2.format('mocov2', 'cub')).model.decoder.init_cfg
+    stage2.model.decoder.init_cfg = _load(STAGE2.format(
+        'mocov2', 'cub')).model.decoder.init_cfg
     stage2.model.decoder.init_cfg.checkpoint = stage1_path
     stage2_model = _built_model(stage2)
     stage2_model.decoder.init_weights()

@@ -14,15 +14,27 @@ pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(_delete_=True, type='UFGDemoDataset',
-                 data_root='data/ufg_demo', split='train',
-                 demo_spec=demo_spec, pipeline=pipeline))
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        _delete_=True,
+        type='UFGDemoDataset',
+        data_root='data/ufg_demo',
+        split='train',
+        demo_spec=demo_spec,
+        pipeline=pipeline))
 val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(_delete_=True, type='UFGDemoDataset',
-                 data_root='data/ufg_demo', split='test',
-                 demo_spec=demo_spec, pipeline=pipeline))
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        _delete_=True,
+        type='UFGDemoDataset',
+        data_root='data/ufg_demo',
+        split='test',
+        demo_spec=demo_spec,
+        pipeline=pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator

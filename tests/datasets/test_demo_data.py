@@ -47,8 +47,9 @@ def _load(root, split, blur_factor):
                 np.float32) / 255
             if blur_factor > 1:
                 side = img.shape[0]
-                small = cv2.resize(img, (side // blur_factor, ) * 2,
-                                   interpolation=cv2.INTER_AREA)
+                small = cv2.resize(
+                    img, (side // blur_factor, ) * 2,
+                    interpolation=cv2.INTER_AREA)
                 img = cv2.resize(small, (side, side))
             xs.append(img.transpose(2, 0, 1))
             ys.append(int(label) - 1)
@@ -69,14 +70,14 @@ def _train_and_score(root, blur_factor, epochs=8):
         block(3, 32), block(32, 32), nn.MaxPool2d(2), block(32, 64),
         block(64, 64), nn.MaxPool2d(2), block(64, 128),
         nn.AdaptiveMaxPool2d(1), nn.Flatten(),
-        nn.Linear(128, int(y_train.max()) + 1))
+        nn.Linear(128,
+                  int(y_train.max()) + 1))
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     gen = torch.Generator().manual_seed(0)
     for _ in range(epochs):
         net.train()
         for idx in torch.randperm(len(x_train), generator=gen).split(16):
-            loss = nn.functional.cross_entropy(net(x_train[idx]),
-                                               y_train[idx])
+            loss = nn.functional.cross_entropy(net(x_train[idx]), y_train[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

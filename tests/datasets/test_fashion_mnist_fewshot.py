@@ -30,8 +30,8 @@ def src(tmp_path_factory):
 
 def _prepare(src_dir, out, **kwargs):
     args = {**COUNTS, 'seed': 0, **kwargs}
-    return prepare_fashion_mnist_fewshot(str(src_dir), str(out), CLASSES,
-                                         **args)
+    return prepare_fashion_mnist_fewshot(
+        str(src_dir), str(out), CLASSES, **args)
 
 
 def _read_list(path):
@@ -55,8 +55,11 @@ def test_lists_counts_and_labels_in_class_order(src, seed0):
     summary = format_summary(result, str(out), 0.1)
     assert len(summary.splitlines()) == 1 and 'train 24 (3/class)' in summary
     assert result['stale'] == []
-    expected = {'train': ('train', 3), 'test': ('t10k', 15),
-                'unlabeled': ('train', 20)}
+    expected = {
+        'train': ('train', 3),
+        'test': ('t10k', 15),
+        'unlabeled': ('train', 20)
+    }
     for name, (split, per_class) in expected.items():
         items = _read_list(out / 'anno' / f'{name}.txt')
         labels = [label for _, label in items]
@@ -71,16 +74,19 @@ def test_lists_counts_and_labels_in_class_order(src, seed0):
             assert source_labels[_index(file_name)] == CLASSES[label - 1]
             assert (out / 'images' / file_name).is_file()
         assert len({n for n, _ in items}) == len(items)
-    listed = {n for name in expected
-              for n, _ in _read_list(out / 'anno' / f'{name}.txt')}
+    listed = {
+        n
+        for name in expected
+        for n, _ in _read_list(out / 'anno' / f'{name}.txt')
+    }
     assert set(os.listdir(out / 'images')) == listed
     assert not (out / 'anno' / 'val.txt').exists()
 
     meta = json.loads((out / 'meta.json').read_text())
     assert meta == result['meta']
     assert [c['source_label'] for c in meta['classes']] == CLASSES
-    assert meta['classes'][0] == dict(label=1, source_label=0,
-                                      name='T-shirt/top')
+    assert meta['classes'][0] == dict(
+        label=1, source_label=0, name='T-shirt/top')
     assert meta['seed'] == 0
     assert meta['counts']['train'] == 24 and meta['counts']['test'] == 120
     assert meta['counts']['images'] == len(listed)
@@ -98,12 +104,12 @@ def test_png_pixels_equal_the_source(src, seed0):
         with Image.open(out / 'images' / file_name) as img:
             assert img.mode == 'L'
             pixels = np.asarray(img)
-        np.testing.assert_array_equal(
-            pixels, arrays[split][0][_index(file_name)])
+        np.testing.assert_array_equal(pixels,
+                                      arrays[split][0][_index(file_name)])
 
 
-def test_deterministic_and_only_the_shots_depend_on_the_seed(src, seed0,
-                                                             tmp_path):
+def test_deterministic_and_only_the_shots_depend_on_the_seed(
+        src, seed0, tmp_path):
     out0, _ = seed0
     again = tmp_path / 'again'
     other = tmp_path / 'seed1'
@@ -118,21 +124,24 @@ def test_deterministic_and_only_the_shots_depend_on_the_seed(src, seed0,
         assert read(again, name) == read(out0, name), name
     assert read(other, 'anno/train.txt') != read(out0, 'anno/train.txt')
     assert read(other, 'anno/test.txt') == read(out0, 'anno/test.txt')
-    assert (read(other, 'anno/unlabeled.txt') ==
-            read(out0, 'anno/unlabeled.txt'))
+    assert (read(other, 'anno/unlabeled.txt') == read(out0,
+                                                      'anno/unlabeled.txt'))
     # Fewer shots are a subset of more (same seed).
     fewer = tmp_path / 'fewer'
     _prepare(src[0], fewer, shots=2)
-    assert (set(_read_list(fewer / 'anno' / 'train.txt')) <
-            set(_read_list(out0 / 'anno' / 'train.txt')))
+    assert (set(_read_list(fewer / 'anno' / 'train.txt'))
+            < set(_read_list(out0 / 'anno' / 'train.txt')))
 
 
 def test_a_second_run_into_the_folder_reports_stale_images(src, tmp_path):
     out = tmp_path / 'out'
 
     def listed():
-        return {name for list_file in (out / 'anno').iterdir()
-                for name, _ in _read_list(list_file)}
+        return {
+            name
+            for list_file in (out / 'anno').iterdir()
+            for name, _ in _read_list(list_file)
+        }
 
     _prepare(src[0], out, val_per_class=2)
     first = listed()
@@ -148,12 +157,13 @@ def test_a_second_run_into_the_folder_reports_stale_images(src, tmp_path):
 
 def test_ufg_dataset_reads_the_lists(seed0):
     out, _ = seed0
-    for kwargs, per_class in ((dict(split='train'), 3),
-                              (dict(split='test'), 15),
+    for kwargs, per_class in ((dict(split='train'), 3), (dict(split='test'),
+                                                         15),
                               (dict(ann_file='anno/unlabeled.txt'), 20)):
         dataset = UFGDataset(data_root=str(out), num_classes=8, **kwargs)
-        labels = [dataset.get_data_info(i)['gt_label']
-                  for i in range(len(dataset))]
+        labels = [
+            dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))
+        ]
         assert labels == [c for c in range(8) for _ in range(per_class)]
         assert osp.isfile(dataset.get_data_info(0)['img_path'])
 
@@ -172,8 +182,9 @@ def test_missing_source_names_the_file_and_the_fix(src, tmp_path):
     assert '--src' in message
     assert not (tmp_path / 'out').exists()
 
-    with pytest.raises(UserInputError,
-                       match='train-images-idx3-ubyte.gz.*does not exist'):
+    with pytest.raises(
+            UserInputError,
+            match='train-images-idx3-ubyte.gz.*does not exist'):
         _prepare(tmp_path / 'nowhere', tmp_path / 'out')
 
 
@@ -191,9 +202,10 @@ def test_bad_magic_number_and_too_few_images(src, tmp_path):
     assert FILES[0] in message
 
     # The tool's defaults ask for 50 unlabeled / 200 test images per class.
-    with pytest.raises(UserInputError,
-                       match='--unlabeled-per-class 50: .* only 30 images '
-                       'of class 0 .* at most 30'):
+    with pytest.raises(
+            UserInputError,
+            match='--unlabeled-per-class 50: .* only 30 images '
+            'of class 0 .* at most 30'):
         _prepare(src[0], tmp_path / 'out', unlabeled_per_class=50)
     assert not (tmp_path / 'out').exists()
 
@@ -209,11 +221,12 @@ def test_validation_images_are_neither_shots_nor_in_the_pool(src, tmp_path):
         assert not val & {name for name, _ in _read_list(anno / other)}
 
 
-@pytest.mark.parametrize('text, message', [
-    ('0,a', 'expected comma-separated class ids'),
-    (',', 'give at least one class id'),
-    ('0,12', r'\[12\] outside 0..9 \(0 T-shirt/top, .* 9 Ankle boot\)'),
-    ('3,3', 'a class is listed twice')])
+@pytest.mark.parametrize(
+    'text, message',
+    [('0,a', 'expected comma-separated class ids'),
+     (',', 'give at least one class id'),
+     ('0,12', r'\[12\] outside 0..9 \(0 T-shirt/top, .* 9 Ankle boot\)'),
+     ('3,3', 'a class is listed twice')])
 def test_parse_classes_says_what_is_wrong(text, message):
     with pytest.raises(UserInputError, match=message):
         parse_classes(text)

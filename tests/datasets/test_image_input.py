@@ -10,8 +10,9 @@ from PIL import Image
 from csdnet_mm.datasets import UFGDataset
 from csdnet_mm.errors import UserInputError
 
-DEMO_DATA_CFG = osp.join(osp.dirname(__file__), '..', '..', 'configs',
-                         '_base_', 'datasets', 'ufg_demo_bs16_64.py')
+DEMO_DATA_CFG = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets',
+    'ufg_demo_bs16_64.py')
 
 
 def _photo(size=(80, 96)):
@@ -62,19 +63,31 @@ def test_unreadable_image_is_named_with_the_skip_option(tmp_path):
 
 
 def test_check_lists_every_corrupt_file_before_training(tmp_path):
-    root = _write(tmp_path, {'a.jpg': _good, 'bad.jpg': _not_an_image,
-                             'cut.jpg': _truncated_jpeg})
-    with pytest.raises(UserInputError,
-                       match=r'(?s)2 image\(s\) cannot be decoded.*bad\.jpg'
-                       r'.*cut\.jpg.*truncated.*corrupt_images="skip"'):
+    root = _write(tmp_path, {
+        'a.jpg': _good,
+        'bad.jpg': _not_an_image,
+        'cut.jpg': _truncated_jpeg
+    })
+    with pytest.raises(
+            UserInputError,
+            match=r'(?s)2 image\(s\) cannot be decoded.*bad\.jpg'
+            r'.*cut\.jpg.*truncated.*corrupt_images="skip"'):
         UFGDataset(root, num_classes=2, corrupt_images='check')
 
 
 def test_skip_leaves_corrupt_files_out_and_counts_them(tmp_path):
-    root = _write(tmp_path, {'a.jpg': _good, 'bad.jpg': _not_an_image,
-                             'b.jpg': _good, 'cut.jpg': _truncated_jpeg})
-    ds = UFGDataset(root, num_classes=2, corrupt_images='skip',
-                    pipeline=_pipeline('train_pipeline'))
+    root = _write(
+        tmp_path, {
+            'a.jpg': _good,
+            'bad.jpg': _not_an_image,
+            'b.jpg': _good,
+            'cut.jpg': _truncated_jpeg
+        })
+    ds = UFGDataset(
+        root,
+        num_classes=2,
+        corrupt_images='skip',
+        pipeline=_pipeline('train_pipeline'))
     assert len(ds) == 2
     assert [osp.basename(ds.get_data_info(i)['img_path'])
             for i in range(2)] == ['a.jpg', 'b.jpg']
@@ -114,13 +127,20 @@ def _tiny(path):
 
 
 @pytest.mark.parametrize('pipeline', ['train_pipeline', 'test_pipeline'])
-def test_grey_rgba_palette_and_tiny_images_become_the_crop(tmp_path,
-                                                           pipeline):
-    images = {'grey.png': _grey, 'grey16.png': _grey_16bit,
-              'rgba.png': _rgba, 'palette.png': _palette, 'tiny.png': _tiny}
+def test_grey_rgba_palette_and_tiny_images_become_the_crop(tmp_path, pipeline):
+    images = {
+        'grey.png': _grey,
+        'grey16.png': _grey_16bit,
+        'rgba.png': _rgba,
+        'palette.png': _palette,
+        'tiny.png': _tiny
+    }
     root = _write(tmp_path, images)
-    ds = UFGDataset(root, num_classes=2, corrupt_images='check',
-                    pipeline=_pipeline(pipeline))
+    ds = UFGDataset(
+        root,
+        num_classes=2,
+        corrupt_images='check',
+        pipeline=_pipeline(pipeline))
     for i, name in enumerate(images):
         assert ds[i]['inputs'].shape == (3, 64, 64), name
     grey = ds[0]['inputs']
@@ -133,17 +153,22 @@ def test_grey_rgba_palette_and_tiny_images_become_the_crop(tmp_path,
 ])
 def test_image_smaller_than_a_crop_without_resize_is_named(tmp_path, crop):
     root = _write(tmp_path, {'big.png': _good, 'tiny.png': _tiny})
-    pipeline = [dict(type='LoadImageFromFile'), crop,
-                dict(type='PackInputs')]
+    pipeline = [dict(type='LoadImageFromFile'), crop, dict(type='PackInputs')]
     ds = UFGDataset(root, num_classes=2, pipeline=pipeline)
     assert ds[0]['inputs'].shape == (3, 64, 64)
     pad = 'pad_if_needed' if crop['type'] == 'RandomCrop' else 'auto_pad'
-    with pytest.raises(UserInputError,
-                       match=rf'(?s)tiny\.png is 9x13 px.*smaller than the '
-                       rf'crop of 64x64.*Resize.*{pad}=True'):
+    with pytest.raises(
+            UserInputError,
+            match=rf'(?s)tiny\.png is 9x13 px.*smaller than the '
+            rf'crop of 64x64.*Resize.*{pad}=True'):
         ds[1]
     # The fix the message names works.
     fixed = dict(crop, **{pad: True})
-    ds = UFGDataset(root, num_classes=2, pipeline=[
-        dict(type='LoadImageFromFile'), fixed, dict(type='PackInputs')])
+    ds = UFGDataset(
+        root,
+        num_classes=2,
+        pipeline=[
+            dict(type='LoadImageFromFile'), fixed,
+            dict(type='PackInputs')
+        ])
     assert ds[1]['inputs'].shape == (3, 64, 64)

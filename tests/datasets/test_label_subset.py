@@ -16,8 +16,8 @@ DEMO_SPEC = dict(num_classes=4, train_per_class=4, test_per_class=2)
 
 def _demo(demo_root, **kwargs):
     kwargs.setdefault('pipeline', [])
-    return UFGDemoDataset(data_root=demo_root, split='train',
-                          demo_spec=DEMO_SPEC, **kwargs)
+    return UFGDemoDataset(
+        data_root=demo_root, split='train', demo_spec=DEMO_SPEC, **kwargs)
 
 
 def _class_counts(ds):
@@ -30,16 +30,18 @@ class _LabelList(BaseDataset):
     def __init__(self, labels, **kwargs):
         self._labels = labels
         super().__init__(
-            ann_file='', metainfo=dict(classes=[str(c) for c in range(4)]),
+            ann_file='',
+            metainfo=dict(classes=[str(c) for c in range(4)]),
             **kwargs)
 
     def load_data_list(self):
-        return [dict(img_path=f'{i}.png', gt_label=label)
-                for i, label in enumerate(self._labels)]
+        return [
+            dict(img_path=f'{i}.png', gt_label=label)
+            for i, label in enumerate(self._labels)
+        ]
 
 
-@pytest.mark.parametrize('fraction,per_class', [(1.0, 4), (0.5, 2),
-                                                (0.2, 1)])
+@pytest.mark.parametrize('fraction,per_class', [(1.0, 4), (0.5, 2), (0.2, 1)])
 def test_stratified_counts_on_demo_set(demo_root, fraction, per_class):
     # 0.2 * 4 = 0.8 rounds to 1.
     ds = LabelSubsetDataset(_demo(demo_root), fraction=fraction)
@@ -59,8 +61,7 @@ def test_uneven_classes_round_half_up_and_min_per_class():
     ds = LabelSubsetDataset(_LabelList(labels), fraction=0.2)
     assert _class_counts(ds) == {0: 2, 1: 1, 2: 1, 3: 1}
     # min_per_class=3 lifts every class to 3 (or all it has).
-    ds = LabelSubsetDataset(_LabelList(labels), fraction=0.2,
-                            min_per_class=3)
+    ds = LabelSubsetDataset(_LabelList(labels), fraction=0.2, min_per_class=3)
     assert _class_counts(ds) == {0: 3, 1: 3, 2: 1, 3: 3}
 
 
@@ -89,10 +90,18 @@ def test_dataset_without_cat_ids():
 
 def test_plain_indexing_and_lazy_init(demo_root):
     init_default_scope('mmpretrain')
-    wrapped = dict(type='UFGDemoDataset', data_root=demo_root,
-                   demo_spec=DEMO_SPEC, pipeline=[])
-    ds = DATASETS.build(dict(type='LabelSubsetDataset', dataset=wrapped,
-                             fraction=0.5, seed=3, lazy_init=True))
+    wrapped = dict(
+        type='UFGDemoDataset',
+        data_root=demo_root,
+        demo_spec=DEMO_SPEC,
+        pipeline=[])
+    ds = DATASETS.build(
+        dict(
+            type='LabelSubsetDataset',
+            dataset=wrapped,
+            fraction=0.5,
+            seed=3,
+            lazy_init=True))
     assert isinstance(ds, LabelSubsetDataset)
     assert ds.subset_indices == []
     assert len(ds) == 8  # len() runs full_init
@@ -109,8 +118,7 @@ def test_plain_indexing_and_lazy_init(demo_root):
 def test_items_go_through_the_wrapped_pipeline(demo_root):
     init_default_scope('mmpretrain')
     pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    ds = LabelSubsetDataset(_demo(demo_root, pipeline=pipeline),
-                            fraction=0.2)
+    ds = LabelSubsetDataset(_demo(demo_root, pipeline=pipeline), fraction=0.2)
     item = ds[len(ds) - 1]
     assert item['inputs'].dim() == 3
     assert item['data_samples'].gt_label.tolist() == ds.get_cat_ids(

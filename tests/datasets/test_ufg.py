@@ -11,7 +11,8 @@ def _write_ufg(root, lines, images=None, split='train'):
     os.makedirs(osp.join(root, 'images'), exist_ok=True)
     os.makedirs(osp.join(root, 'anno'), exist_ok=True)
     names = images if images is not None else [
-        line.rsplit(maxsplit=1)[0] for line in lines]
+        line.rsplit(maxsplit=1)[0] for line in lines
+    ]
     for name in names:
         open(osp.join(root, 'images', name), 'wb').close()
     with open(osp.join(root, 'anno', f'{split}.txt'), 'w') as f:
@@ -47,8 +48,9 @@ def test_zero_based_file_is_reported_with_the_fix(tmp_path):
 
 def test_label_above_class_count(tmp_path):
     root = _write_ufg(tmp_path, ['a.jpg 1', 'b.jpg 81'])
-    with pytest.raises(UserInputError, match=r'line 2: label 81 is outside '
-                       r'1\.\.80'):
+    with pytest.raises(
+            UserInputError, match=r'line 2: label 81 is outside '
+            r'1\.\.80'):
         UFGDataset(root, subset='Cotton80')
 
 
@@ -62,8 +64,9 @@ def test_missing_root_shows_layout_and_source(tmp_path):
 
 def test_missing_annotation_file(tmp_path):
     root = _write_ufg(tmp_path, ['a.jpg 1'], split='train')
-    with pytest.raises(UserInputError, match=r'anno/test\.txt.*does not '
-                       'exist'):
+    with pytest.raises(
+            UserInputError, match=r'anno/test\.txt.*does not '
+            'exist'):
         UFGDataset(root, split='test', num_classes=2)
 
 
@@ -86,9 +89,10 @@ def test_malformed_line_and_bad_options(tmp_path):
 
 
 def test_demo_dataset_reads_through_ufg_loader(demo_root):
-    ds = UFGDemoDataset(demo_root, split='test',
-                        demo_spec=dict(num_classes=4, train_per_class=4,
-                                       test_per_class=2))
+    ds = UFGDemoDataset(
+        demo_root,
+        split='test',
+        demo_spec=dict(num_classes=4, train_per_class=4, test_per_class=2))
     assert isinstance(ds, UFGDataset)
     assert len(ds) == 8 and sorted(set(ds.get_gt_labels())) == [0, 1, 2, 3]
     with open(osp.join(demo_root, 'anno', 'train.txt')) as f:

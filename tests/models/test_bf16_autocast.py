@@ -17,8 +17,14 @@ DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 ])
 def test_training_step_under_bf16_autocast(config):
     torch.manual_seed(0)
-    side = ModelUnderTest(osp.join(DEMO, config), None, torch.device('cpu'),
-                          4, 64, 0, keep_init=False)
+    side = ModelUnderTest(
+        osp.join(DEMO, config),
+        None,
+        torch.device('cpu'),
+        4,
+        64,
+        0,
+        keep_init=False)
     model = side.model
     model.train()
     with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -47,23 +53,44 @@ def test_synthpairs_simsiam_step_under_bf16_autocast():
     from csdnet_mm.analysis import make_batch
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    neck = dict(type='NonLinearNeck', in_channels=64, hid_channels=32,
-                out_channels=32, num_layers=2, with_avg_pool=True,
-                norm_cfg=dict(type='BN1d'))
-    model = MODELS.build(dict(
-        type='SynthPairsSimSiam',
-        data_preprocessor=dict(type='SelfSupDataPreprocessor',
-                               mean=[0., 0., 0.], std=[255., 255., 255.]),
-        backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8,
-                      stem_channels=8, out_indices=(3, )),
-        neck=neck,
-        head=dict(type='LatentPredictHead',
-                  loss=dict(type='CosineSimilarityLoss'),
-                  predictor=dict(neck, in_channels=32, with_avg_pool=False,
-                                 with_last_bn=False, with_last_bias=True)),
-        decoder=dict(type='FeatureDecoder', in_channels=64, out_size=16,
-                     base_channels=16, num_upsample=2),
-        perturbation=dict(type='FeaturePerturbation', bank_size=8)))
+    neck = dict(
+        type='NonLinearNeck',
+        in_channels=64,
+        hid_channels=32,
+        out_channels=32,
+        num_layers=2,
+        with_avg_pool=True,
+        norm_cfg=dict(type='BN1d'))
+    model = MODELS.build(
+        dict(
+            type='SynthPairsSimSiam',
+            data_preprocessor=dict(
+                type='SelfSupDataPreprocessor',
+                mean=[0., 0., 0.],
+                std=[255., 255., 255.]),
+            backbone=dict(
+                type='ResNet_CIFAR',
+                depth=18,
+                base_channels=8,
+                stem_channels=8,
+                out_indices=(3, )),
+            neck=neck,
+            head=dict(
+                type='LatentPredictHead',
+                loss=dict(type='CosineSimilarityLoss'),
+                predictor=dict(
+                    neck,
+                    in_channels=32,
+                    with_avg_pool=False,
+                    with_last_bn=False,
+                    with_last_bias=True)),
+            decoder=dict(
+                type='FeatureDecoder',
+                in_channels=64,
+                out_size=16,
+                base_channels=16,
+                num_upsample=2),
+            perturbation=dict(type='FeaturePerturbation', bank_size=8)))
     batch = make_batch(4, 16, 3, num_classes=2)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         losses = model(**model.data_preprocessor(batch, True), mode='loss')

@@ -31,16 +31,18 @@ def _assert_dry_run_passed(result, out):
         summary = json.load(f)
     assert summary['dry_run'] and summary['device'] == 'cpu'
     assert not summary['failed']
-    statuses = {(c['kind'], c['target']): c['status']
-                for c in summary['checks']}
+    statuses = {
+        (c['kind'], c['target']): c['status']
+        for c in summary['checks']
+    }
     assert set(statuses.values()) == {'pass'}
     for family in FAMILY_NAMES:
         for kind in ('train', 'losses', 'state', 'resume'):
-            assert statuses.get((kind, f'{family}/fp32')) == 'pass', (
-                kind, family)
+            assert statuses.get(
+                (kind, f'{family}/fp32')) == 'pass', (kind, family)
     benchmarks = [c for c in summary['checks'] if c['kind'] == 'benchmark']
-    assert {c['target'].split('_')[0] for c in benchmarks} == {
-        'csdnet', 'synthpairs'}
+    assert {c['target'].split('_')[0]
+            for c in benchmarks} == {'csdnet', 'synthpairs'}
     for check in benchmarks:
         assert osp.isfile(check['data']['json'])
         assert check['data']['step_ratio'] > 0
@@ -59,7 +61,8 @@ def _assert_dry_run_passed(result, out):
 @pytest.mark.slow
 def test_gpu_check_dry_run_without_cuda(tmp_path):
     out = tmp_path / 'gpu_check'
-    result = run_tool([PYTHON, 'tools/gpu_check.py', '--out-dir', str(out)],
+    result = run_tool([PYTHON, 'tools/gpu_check.py', '--out-dir',
+                       str(out)],
                       env=CPU_ONLY)
     _assert_dry_run_passed(result, out)
 
@@ -68,9 +71,12 @@ def _copy_sources(dest):
     """The files a commit would hold (tracked and new, not ignored): a
     build writes ``csdnet_mm/.mim`` and ``build/`` into its source folder,
     which must not replace the checkout's links."""
-    listed = subprocess.run(
-        ['git', 'ls-files', '-z', '--cached', '--others',
-         '--exclude-standard'], cwd=CHECKOUT, capture_output=True, text=True)
+    listed = subprocess.run([
+        'git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'
+    ],
+                            cwd=CHECKOUT,
+                            capture_output=True,
+                            text=True)
     if listed.returncode != 0:
         pytest.skip('not a git checkout')
     for name in filter(None, listed.stdout.split('\0')):
@@ -91,8 +97,11 @@ def test_gpu_check_dry_run_from_an_installed_copy(tmp_path):
     _copy_sources(source)
     result = run_tool([
         PYTHON, '-m', 'pip', 'install', '--no-deps', '--no-build-isolation',
-        '--no-index', '--target', str(site), str(source)
-    ], cwd=str(tmp_path))
+        '--no-index', '--target',
+        str(site),
+        str(source)
+    ],
+                      cwd=str(tmp_path))
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     package = site / 'csdnet_mm'
     configs = package / 'benchmarks' / 'gpu' / 'tiny-configs'
@@ -100,15 +109,20 @@ def test_gpu_check_dry_run_from_an_installed_copy(tmp_path):
         assert (configs / family.config).is_file(), family.config
 
     env = dict(CPU_ONLY, PYTHONPATH=str(site))
-    imported = run_tool([PYTHON, '-c', 'import csdnet_mm; '
-                         'print(csdnet_mm.__file__)'],
-                        cwd=str(tmp_path), env=env)
-    assert imported.stdout.strip().splitlines()[-1] == str(
-        package / '__init__.py')
+    imported = run_tool(
+        [PYTHON, '-c', 'import csdnet_mm; '
+         'print(csdnet_mm.__file__)'],
+        cwd=str(tmp_path),
+        env=env)
+    assert imported.stdout.strip().splitlines()[-1] == str(package /
+                                                           '__init__.py')
     result = run_tool([
-        PYTHON, str(package / '.mim' / 'tools' / 'gpu_check.py'),
-        '--out-dir', str(out)
-    ], cwd=str(tmp_path), env=env)
+        PYTHON,
+        str(package / '.mim' / 'tools' / 'gpu_check.py'), '--out-dir',
+        str(out)
+    ],
+                      cwd=str(tmp_path),
+                      env=env)
     _assert_dry_run_passed(result, out)
     # The runs trained the installed copy's configs.
     with open(out / 'train' / 'csdnet' / 'fp32.log') as f:
@@ -116,13 +130,26 @@ def test_gpu_check_dry_run_from_an_installed_copy(tmp_path):
 
 
 def _checkpoint(queue, scale=None):
-    optimizer = {'state': {0: {'momentum_buffer': torch.ones(2)}},
-                 'param_groups': [{'lr': 0.1, 'params': [0]}]}
+    optimizer = {
+        'state': {
+            0: {
+                'momentum_buffer': torch.ones(2)
+            }
+        },
+        'param_groups': [{
+            'lr': 0.1,
+            'params': [0]
+        }]
+    }
     if scale is not None:
         optimizer['loss_scaler'] = {'scale': scale, '_growth_tracker': 1}
-    return {'state_dict': {'queue_neck.queue': queue,
-                           'queue_neck.queue_ptr': torch.zeros(1).long()},
-            'optimizer': optimizer}
+    return {
+        'state_dict': {
+            'queue_neck.queue': queue,
+            'queue_neck.queue_ptr': torch.zeros(1).long()
+        },
+        'optimizer': optimizer
+    }
 
 
 def _write_run(work_dir, ckpt, iters, losses):
@@ -138,14 +165,24 @@ def test_resume_check_exact_inexact_and_failing(tmp_path):
     """A bit-exact resume passes; a difference is `inexact` (with its size)
     on CUDA and a failure on the CPU; a changed loss scale counts too."""
     queue = torch.arange(6.).reshape(2, 3)
-    _write_run(tmp_path / 'a', _checkpoint(queue, 1024.), 4,
-               {1: 2.0, 2: 1.9, 3: 1.8, 4: 1.7})
-    _write_run(tmp_path / 'same', _checkpoint(queue.clone(), 1024.), 4,
-               {3: 1.8, 4: 1.7})
-    _write_run(tmp_path / 'off', _checkpoint(queue + 1e-3, 1024.), 4,
-               {3: 1.8, 4: 1.7})
-    _write_run(tmp_path / 'scale', _checkpoint(queue.clone(), 512.), 4,
-               {3: 1.8, 4: 1.7})
+    _write_run(tmp_path / 'a', _checkpoint(queue, 1024.), 4, {
+        1: 2.0,
+        2: 1.9,
+        3: 1.8,
+        4: 1.7
+    })
+    _write_run(tmp_path / 'same', _checkpoint(queue.clone(), 1024.), 4, {
+        3: 1.8,
+        4: 1.7
+    })
+    _write_run(tmp_path / 'off', _checkpoint(queue + 1e-3, 1024.), 4, {
+        3: 1.8,
+        4: 1.7
+    })
+    _write_run(tmp_path / 'scale', _checkpoint(queue.clone(), 512.), 4, {
+        3: 1.8,
+        4: 1.7
+    })
 
     def check(name, cuda):
         return check_resume('csdnet/fp16', str(tmp_path / 'a'),

@@ -16,13 +16,14 @@ TOOL = 'tools/analysis_tools/loss_gradients.py'
 def test_each_term_reaches_the_views_it_is_built_from(tmp_path, demo_root):
     out = tmp_path / 'norms.json'
     result = run_tool([
-        PYTHON, TOOL, TINY_CSDNET, '--batches', '2', '--out', str(out),
-        '--cfg-options', f'train_dataloader.dataset.data_root={demo_root}'
-    ], env=dict(OMP_NUM_THREADS='1'))
+        PYTHON, TOOL, TINY_CSDNET, '--batches', '2', '--out',
+        str(out), '--cfg-options',
+        f'train_dataloader.dataset.data_root={demo_root}'
+    ],
+                      env=dict(OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-2000:]
     norms = json.loads(out.read_text())
-    assert set(norms) == {'loss_cls', 'loss_cls_aug', 'loss_qc',
-                          'loss_ssdt'}
+    assert set(norms) == {'loss_cls', 'loss_cls_aug', 'loss_qc', 'loss_ssdt'}
     raw, aug = 0, 1
     # CE of a view trains through that view's features only.
     assert norms['loss_cls'][raw] > 0 and norms['loss_cls'][aug] == 0

@@ -40,16 +40,19 @@ def _data_opts(demo_root):
 
 
 def _ok(result):
-    assert result.returncode == 0, (result.stdout[-2000:] +
-                                    result.stderr[-4000:])
+    assert result.returncode == 0, (
+        result.stdout[-2000:] + result.stderr[-4000:])
     return result
 
 
 @needs_pkg_resources
 def test_stock_train_with_mmpretrain_base(tmp_path, demo_root):
-    result = _ok(run_tool([
-        PYTHON, _stock_tool('train.py'), TINY_MMPRETRAIN_BASE,
-        '--work-dir', str(tmp_path), *_data_opts(demo_root)]))
+    result = _ok(
+        run_tool([
+            PYTHON,
+            _stock_tool('train.py'), TINY_MMPRETRAIN_BASE, '--work-dir',
+            str(tmp_path), *_data_opts(demo_root)
+        ]))
     assert 'accuracy/top1' in result.stdout + result.stderr
     assert glob.glob(str(tmp_path / 'iter_2.pth'))
 
@@ -61,12 +64,15 @@ def test_stock_torchrun_on_cpu_without_overrides(tmp_path, demo_root):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    result = _ok(run_tool([
-        PYTHON, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={port}', _stock_tool('train.py'), TINY,
-        '--launcher', 'pytorch', '--work-dir', str(tmp_path),
-        *_data_opts(demo_root)], env=dict(CUDA_VISIBLE_DEVICES='',
-                                          OMP_NUM_THREADS='1')))
+    result = _ok(
+        run_tool([
+            PYTHON, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+            f'--master_port={port}',
+            _stock_tool('train.py'), TINY, '--launcher', 'pytorch',
+            '--work-dir',
+            str(tmp_path), *_data_opts(demo_root)
+        ],
+                 env=dict(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')))
     log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
     assert 'accuracy/top1' in log
@@ -75,16 +81,23 @@ def test_stock_torchrun_on_cpu_without_overrides(tmp_path, demo_root):
 
 @pytest.mark.parametrize('mode', ['transformed', 'pipeline'])
 def test_stock_browse_dataset(tmp_path, demo_root, mode):
-    _ok(run_tool([
-        PYTHON, _stock_tool('visualization', 'browse_dataset.py'), TINY,
-        '-m', mode, '-n', '1', '-o', str(tmp_path),
-        '--cfg-options', f'train_dataloader.dataset.data_root={demo_root}'],
-        env=dict(MPLBACKEND='Agg')))
+    _ok(
+        run_tool([
+            PYTHON,
+            _stock_tool('visualization', 'browse_dataset.py'), TINY, '-m',
+            mode, '-n', '1', '-o',
+            str(tmp_path), '--cfg-options',
+            f'train_dataloader.dataset.data_root={demo_root}'
+        ],
+                 env=dict(MPLBACKEND='Agg')))
     assert glob.glob(str(tmp_path / '*.png'))
 
 
 def test_model_hub_lists_builds_and_infers(tmp_path):
-    result = _ok(run_tool([PYTHON, '-c', textwrap.dedent(f"""
+    result = _ok(
+        run_tool([
+            PYTHON, '-c',
+            textwrap.dedent(f"""
         import numpy as np, torch
         import mmpretrain
         from mmpretrain.apis import ModelHub
@@ -101,7 +114,9 @@ def test_model_hub_lists_builds_and_infers(tmp_path):
         out = mmpretrain.inference_model({CSDNET_DEMO!r}, img,
                                          pretrained=ckpt)
         print('PRED', len(out['pred_scores']))
-    """)], cwd=str(tmp_path)))
+    """)
+        ],
+                 cwd=str(tmp_path)))
     assert 'PRED 10' in result.stdout
 
 
@@ -119,23 +134,32 @@ def mim():
 
 def test_mim_train_and_test_with_mmpretrain(mim, tmp_path, demo_root):
     work_dir = tmp_path / 'work'
-    _ok(run_tool(mim + ['train', 'mmpretrain', TINY, '--work-dir',
-                        str(work_dir), *_data_opts(demo_root)]))
+    _ok(
+        run_tool(mim + [
+            'train', 'mmpretrain', TINY, '--work-dir',
+            str(work_dir), *_data_opts(demo_root)
+        ]))
     ckpt = work_dir / 'iter_4.pth'
     assert ckpt.exists()
-    result = _ok(run_tool(mim + ['test', 'mmpretrain', TINY, '--checkpoint',
-                                 str(ckpt), '--work-dir', str(work_dir),
-                                 *_data_opts(demo_root)]))
+    result = _ok(
+        run_tool(mim + [
+            'test', 'mmpretrain', TINY, '--checkpoint',
+            str(ckpt), '--work-dir',
+            str(work_dir), *_data_opts(demo_root)
+        ]))
     assert 'accuracy/top1' in result.stdout + result.stderr
 
 
 def test_mim_search_editable_install_from_repo_root(mim):
-    if not osp.exists(osp.join(REPO_ROOT, 'csdnet_mm', '.mim',
-                               'model-index.yml')):
+    if not osp.exists(
+            osp.join(REPO_ROOT, 'csdnet_mm', '.mim', 'model-index.yml')):
         pytest.skip('csdnet_mm/.mim is made by `pip install -e .`')
     # mim cuts values to its display width (30 characters by default).
-    result = _ok(run_tool(mim + ['search', 'csdnet_mm', '--config',
-                                 CSDNET_DEMO, '--display-width', '120']))
+    result = _ok(
+        run_tool(mim + [
+            'search', 'csdnet_mm', '--config', CSDNET_DEMO, '--display-width',
+            '120'
+        ]))
     assert CSDNET_DEMO_CONFIG in result.stdout
 
 
@@ -150,13 +174,22 @@ def test_mim_search_regular_install(mim, tmp_path):
     for name in ('csdnet_mm', 'configs', 'tools'):
         shutil.copytree(osp.join(REPO_ROOT, name), src / name, ignore=ignore)
     target = tmp_path / 'site'
-    _ok(run_tool([PYTHON, '-m', 'pip', 'install', '-q', '--no-deps',
-                  '--no-build-isolation', '--no-index', '--target',
-                  str(target), str(src)], cwd=str(tmp_path)))
+    _ok(
+        run_tool([
+            PYTHON, '-m', 'pip', 'install', '-q', '--no-deps',
+            '--no-build-isolation', '--no-index', '--target',
+            str(target),
+            str(src)
+        ],
+                 cwd=str(tmp_path)))
     assert (target / 'csdnet_mm' / '.mim' / CSDNET_DEMO_CONFIG).is_file()
     assert (target / 'csdnet_mm' / '.mim' / 'tools' / 'train.py').is_file()
-    result = _ok(run_tool(
-        mim + ['search', 'csdnet_mm', '--config', CSDNET_DEMO,
-               '--display-width', '120'],
-        cwd=str(tmp_path), env=dict(PYTHONPATH=str(target))))
+    result = _ok(
+        run_tool(
+            mim + [
+                'search', 'csdnet_mm', '--config', CSDNET_DEMO,
+                '--display-width', '120'
+            ],
+            cwd=str(tmp_path),
+            env=dict(PYTHONPATH=str(target))))
     assert CSDNET_DEMO_CONFIG in result.stdout

@@ -15,16 +15,18 @@ SCRIPT = osp.join('tools', 'dataset_converters',
                   'prepare_fashion_mnist_fewshot.py')
 
 
-def test_cli_writes_the_set_and_reports_bad_input_without_traceback(
-        tmp_path):
+def test_cli_writes_the_set_and_reports_bad_input_without_traceback(tmp_path):
     src = tmp_path / 'src'
     src.mkdir()
     write_fashion_source(src, 123, 30, 25)
     out = tmp_path / 'seed1'
     result = run_tool([
-        PYTHON, SCRIPT, '--src', str(src), '--out', str(out), '--classes',
-        '0,2,3', '--shots', '3', '--seed', '1', '--unlabeled-per-class',
-        '20', '--test-per-class', '15', '--val-per-class', '5'])
+        PYTHON, SCRIPT, '--src',
+        str(src), '--out',
+        str(out), '--classes', '0,2,3', '--shots', '3', '--seed', '1',
+        '--unlabeled-per-class', '20', '--test-per-class', '15',
+        '--val-per-class', '5'
+    ])
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1 and summary[0].startswith(
@@ -39,8 +41,11 @@ def test_cli_writes_the_set_and_reports_bad_input_without_traceback(
         assert (out / 'anno' / f'{name}.txt').is_file()
 
     # Bad input: a message saying what to fix, exit status 2.
-    result = run_tool([PYTHON, SCRIPT, '--src', str(tmp_path / 'nowhere'),
-                       '--out', str(tmp_path / 'out')])
+    result = run_tool([
+        PYTHON, SCRIPT, '--src',
+        str(tmp_path / 'nowhere'), '--out',
+        str(tmp_path / 'out')
+    ])
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(
         'error: missing Fashion-MNIST source file(s): ')

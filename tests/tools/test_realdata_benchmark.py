@@ -35,8 +35,11 @@ def test_summary_is_mean_and_sample_std_with_each_seed():
         return {'accuracy/top1': top1}
 
     def retrieval(r1):
-        return {'retrieval/rank1': r1, 'retrieval/rank5': r1 + 10,
-                'retrieval/mAP': r1 - 10}
+        return {
+            'retrieval/rank1': r1,
+            'retrieval/rank5': r1 + 10,
+            'retrieval/mAP': r1 - 10
+        }
 
     per_seed = {}
     for seed, base in ((0, 60.0), (1, 62.0)):
@@ -61,12 +64,14 @@ def src(tmp_path_factory):
 
 def _benchmark(src, tmp_path):
     return run_tool([
-        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
-        str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
-        '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
-        '2', '--val-per-class', '1', '--threads', '1', '--cfg-options',
-        'train_cfg.max_epochs=1'
-    ], timeout=1200)
+        PYTHON, SCRIPT, '--seeds', '0', '--src',
+        str(src), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--shots', '1', '--unlabeled-per-class', '4',
+        '--test-per-class', '2', '--val-per-class', '1', '--threads', '1',
+        '--cfg-options', 'train_cfg.max_epochs=1'
+    ],
+                    timeout=1200)
 
 
 @pytest.mark.slow
@@ -89,7 +94,8 @@ def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
     assert set(results['0']) == {
         'stock', 'csdnet', 'imagenet_linear', 'imagenet_retrieval',
         'mocov2_linear', 'mocov2_retrieval', 'synthpairs_linear',
-        'synthpairs_retrieval'}
+        'synthpairs_retrieval'
+    }
     for name, metrics in results['0'].items():
         assert all(0.0 <= v <= 100.0 for v in metrics.values()), name
     table = (tmp_path / 'work' / 'results.md').read_text()
@@ -106,10 +112,11 @@ def test_whole_chain_runs_then_a_second_call_only_reads(src, tmp_path):
 @pytest.mark.slow
 def test_failed_step_names_its_log(tmp_path, src):
     result = run_tool([
-        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
-        str(tmp_path / 'work'), '--data-dir', str(tmp_path / 'data'),
-        '--shots', '1', '--unlabeled-per-class', '4', '--test-per-class',
-        '2', '--val-per-class', '1', '--cfg-options',
+        PYTHON, SCRIPT, '--seeds', '0', '--src',
+        str(src), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--shots', '1', '--unlabeled-per-class', '4',
+        '--test-per-class', '2', '--val-per-class', '1', '--cfg-options',
         'model.backbone.arch=lite9'
     ])
     assert result.returncode == 1
@@ -140,11 +147,15 @@ def _children_running(parent_pid: int, marker: str) -> list:
 def test_sigterm_stops_the_training_it_started(tmp_path, src):
     work = tmp_path / 'work'
     benchmark = subprocess.Popen([
-        PYTHON, SCRIPT, '--seeds', '0', '--src', str(src), '--work-dir',
-        str(work), '--data-dir', str(tmp_path / 'data'), '--shots', '1',
-        '--unlabeled-per-class', '4', '--test-per-class', '2',
-        '--val-per-class', '1', '--threads', '1'
-    ], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        PYTHON, SCRIPT, '--seeds', '0', '--src',
+        str(src), '--work-dir',
+        str(work), '--data-dir',
+        str(tmp_path / 'data'), '--shots', '1', '--unlabeled-per-class', '4',
+        '--test-per-class', '2', '--val-per-class', '1', '--threads', '1'
+    ],
+                                 cwd=REPO_ROOT,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
     training = []
     try:
         deadline = time.monotonic() + 300
@@ -182,16 +193,20 @@ def test_no_command_starts_after_sigterm(monkeypatch, tmp_path):
 
 
 def test_ablation_table_has_paired_differences_and_collapses():
+
     def run(val, test):
         return {'metrics': {'val/top1': val, 'test/top1': test}}
 
     per_unit = {}
     for seed, base in ((0, 60.0), (1, 64.0)):
-        results = {row.name: run(base + i, base + 2 * i)
-                   for i, row in enumerate(defs.ABLATION)}
+        results = {
+            row.name: run(base + i, base + 2 * i)
+            for i, row in enumerate(defs.ABLATION)
+        }
         per_unit[('mobilenet-v2', 'upper4-5shot', seed)] = results
     per_unit[('mobilenet-v2', 'upper4-5shot', 1)]['full'] = {
-        'collapsed_at': 57.0}
+        'collapsed_at': 57.0
+    }
     table = summarize_suite('csdnet-ablation', per_unit)
     assert '**mobilenet-v2, upper4-5shot** — seeds 0 / 1' in table
     # SSDP + SSDT is row 3: val base + 3, test base + 6, +6 over stock.
@@ -205,7 +220,8 @@ def test_ablation_table_has_paired_differences_and_collapses():
     # weighs each unit's seed mean equally.
     per_unit[('efficientnet-lite0', 'fmnist8-10shot', 0)] = {
         row.name: run(50.0 + i, 50.0 + 2 * i)
-        for i, row in enumerate(defs.ABLATION)}
+        for i, row in enumerate(defs.ABLATION)
+    }
     table = summarize_suite('csdnet-ablation', per_unit)
     assert '**All 2 backbone × task units**' in table
     # SSDP + SSDT: val (65 + 53) / 2; test - stock +6 in all three runs.
@@ -238,12 +254,15 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     result = run_tool([
         PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
         '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
-        '--src', str(root), '--work-dir', str(tmp_path / 'work'),
-        '--data-dir', str(tmp_path / 'data'), '--test-per-class', '2',
-        '--val-per-class', '2', '--threads', '1', '--archive',
+        '--src',
+        str(root), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--test-per-class', '2', '--val-per-class',
+        '2', '--threads', '1', '--archive',
         str(tmp_path / 'archive.json'), '--cfg-options',
         'train_cfg.max_epochs=1'
-    ], timeout=1200)
+    ],
+                      timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     data = tmp_path / 'data' / 'upper4-5shot' / 'seed0' / 'anno'
     assert len((data / 'train.txt').read_text().splitlines()) == 20
@@ -261,8 +280,7 @@ def test_ablation_suite_runs_every_variant(tmp_path):
         assert record['seconds'] > 0 and record['seed'] == 0
     work = out / 'efficientnet-lite0' / 'upper4-5shot' / 'seed0'
     # Each variant trained the modules it names, validating on val.txt.
-    logs = {name: (work / name / 'train.log').read_text()
-            for name in runs}
+    logs = {name: (work / name / 'train.log').read_text() for name in runs}
     assert 'loss_qc' in logs['full'] and 'loss_ssdt' in logs['full']
     assert 'loss_qc' not in logs['view_ssdt']
     assert 'loss_cls_aug' in logs['view']
@@ -278,36 +296,62 @@ def test_ablation_suite_runs_every_variant(tmp_path):
     assert archive['suite'] == 'csdnet-ablation'
     assert {key.rsplit('/', 1)[1] for key in archive['runs']} == set(runs)
     report = run_tool([
-        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--report',
-        '--archive', str(tmp_path / 'archive.json'), '--work-dir',
-        str(tmp_path / 'fresh')])
+        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--report', '--archive',
+        str(tmp_path / 'archive.json'), '--work-dir',
+        str(tmp_path / 'fresh')
+    ])
     assert report.returncode == 0, report.stderr
     assert table in report.stdout
     # --runs narrows the suite; a second call trains nothing.
     again = run_tool([
         PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
         '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
-        '--runs', 'stock', 'random_view', '--src', str(root),
-        '--work-dir', str(tmp_path / 'work'), '--data-dir',
-        str(tmp_path / 'data'), '--test-per-class', '2',
-        '--val-per-class', '2'])
+        '--runs', 'stock', 'random_view', '--src',
+        str(root), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--test-per-class', '2', '--val-per-class', '2'
+    ])
     assert again.returncode == 0, again.stderr
     assert '] train ' not in again.stdout
     assert '| control: stock + random crop-and-zoom view |' in again.stdout
     assert '| SSDP + DDL |' not in again.stdout
+    # A row without the stock classifier: with --archive the table takes
+    # the archived rows of the unit too (the paired column needs stock).
+    only = run_tool([
+        PYTHON, SCRIPT, '--suite', 'csdnet-ablation', '--seeds', '0',
+        '--backbones', 'efficientnet-lite0', '--tasks', 'upper4-5shot',
+        '--runs', 'random_view', '--src',
+        str(root), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
+        str(tmp_path / 'data'), '--test-per-class', '2', '--val-per-class',
+        '2', '--archive',
+        str(tmp_path / 'archive.json')
+    ])
+    assert only.returncode == 0, only.stderr
+    assert '| stock ImageClassifier |' in only.stdout
+    assert '| SSDP + DDL |' in only.stdout
 
 
 def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
+
     def encoder(linear, rank1):
-        return {'linear100/test': linear, 'linear50/test': linear - 2,
-                'linear20/test': linear - 5, 'retrieval/rank1': rank1,
-                'retrieval/rank5': rank1 + 10, 'retrieval/mAP': rank1 - 40}
+        return {
+            'linear100/test': linear,
+            'linear50/test': linear - 2,
+            'linear20/test': linear - 5,
+            'retrieval/rank1': rank1,
+            'retrieval/rank5': rank1 + 10,
+            'retrieval/mAP': rank1 - 40
+        }
 
     per_seed = {
-        seed: {'start': encoder(60 + seed, 70),
-               'mocov2': encoder(70 + seed, 80),
-               'synthpairs': encoder(73 + 2 * seed, 81)}
-        for seed in (0, 1)}
+        seed: {
+            'start': encoder(60 + seed, 70),
+            'mocov2': encoder(70 + seed, 80),
+            'synthpairs': encoder(73 + 2 * seed, 81)
+        }
+        for seed in (0, 1)
+    }
     # A diagnostic row finished at seed 1 only.
     per_seed[1]['synthpairs_random'] = encoder(69, 75)
     table = summarize_ssl(per_seed)
@@ -329,17 +373,20 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
         '\n\n')[0]
     assert default.strip().splitlines()[2:] == [
         '| SynthPairs, random noise on all dimensions | -6.00 (-6.0) | '
-        '-6.00 (-6.0) | -6.00 (-6.0) | 1 |']
+        '-6.00 (-6.0) | -6.00 (-6.0) | 1 |'
+    ]
     # The same linear tables on the validation split, once runs have it.
     assert 'Validation split' not in table
     for runs in per_seed.values():
         for metrics in runs.values():
-            metrics.update({f'linear{p}/val': metrics[f'linear{p}/test'] + 1
-                            for p in (100, 50, 20)})
+            metrics.update({
+                f'linear{p}/val': metrics[f'linear{p}/test'] + 1
+                for p in (100, 50, 20)
+            })
     validation = summarize_ssl(per_seed).split('Validation split')[1]
-    assert ('| MoCo v2 | 71.50 ± 0.71 (71.0 / 72.0) | 69.50 ± 0.71 '
-            '(69.0 / 70.0) | 66.50 ± 0.71 (66.0 / 67.0) | 0 / 1 |'
-            ) in validation
+    assert (
+        '| MoCo v2 | 71.50 ± 0.71 (71.0 / 72.0) | 69.50 ± 0.71 '
+        '(69.0 / 70.0) | 66.50 ± 0.71 (66.0 / 67.0) | 0 / 1 |') in validation
     assert ('| encoder − MoCo v2 (paired) | linear 100 % (val) | '
             'linear 50 % (val) | linear 20 % (val) | seeds |') in validation
     assert ('| SynthPairs-MoCo | 3.50 ± 0.71 (3.0 / 4.0) | 3.50 ± 0.71 '
@@ -359,10 +406,10 @@ def test_ssl_table_gives_each_encoder_and_the_paired_gain_over_mocov2():
     table = summarize_ssl(per_seed)
     moco = table.split('| encoder − MoCo v2 (paired) |')[1].split('\n\n')[0]
     assert 'SimSiam' not in moco
-    simsiam = table.split('| encoder − SimSiam (paired) |')[1].split(
-        '\n\n')[0]
+    simsiam = table.split('| encoder − SimSiam (paired) |')[1].split('\n\n')[0]
     assert simsiam.strip().splitlines()[2:] == [
-        '| SynthPairs-SimSiam | 1.00 (1.0) | 1.00 (1.0) | 1.00 (1.0) | 0 |']
+        '| SynthPairs-SimSiam | 1.00 (1.0) | 1.00 (1.0) | 1.00 (1.0) | 0 |'
+    ]
     del per_seed[0]['simsiam'], per_seed[0]['synthpairs_simsiam']
     del per_seed[1]['synthpairs_random']
     # Without a SynthPairs row there is no difference table.
@@ -386,10 +433,10 @@ def test_each_ssl_row_sets_the_arguments_it_names():
         if not row.options:
             continue
         name = row.name
-        cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fashion_mnist',
-                                       defs.SSL_CONFIGS[row.method]))
-        parsed = parser.parse_args(['--cfg-options',
-                                    *row.options]).cfg_options
+        cfg = Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'fashion_mnist',
+                     defs.SSL_CONFIGS[row.method]))
+        parsed = parser.parse_args(['--cfg-options', *row.options]).cfg_options
         cfg.merge_from_dict(parsed)
         cfg.model.decoder.init_cfg = None
         model = MODELS.build(cfg.model)
@@ -399,8 +446,8 @@ def test_each_ssl_row_sets_the_arguments_it_names():
 
 
 def ssl_record(seed, run, metrics, machine=None):
-    return dict(suite='ssl', seed=seed, run=run, metrics=metrics,
-                machine=machine)
+    return dict(
+        suite='ssl', seed=seed, run=run, metrics=metrics, machine=machine)
 
 
 def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
@@ -413,8 +460,7 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
     # Another call reads what the first wrote; tables are by seed, in the
     # suite's row order.
     runs = open_archive(str(path)).runs()
-    assert sorted(runs) == ['seed0/mocov2', 'seed0/synthpairs',
-                            'seed1/mocov2']
+    assert sorted(runs) == ['seed0/mocov2', 'seed0/synthpairs', 'seed1/mocov2']
     per_seed = per_seed_of(runs.values())
     assert list(per_seed) == [0, 1]
     assert list(per_seed[0]) == ['mocov2', 'synthpairs']
@@ -432,10 +478,17 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
     assert 'seed 0, mocov2' in warning
     assert 'linear100/test 70.0 -> 69.5' in warning
     assert archive.runs()['seed0/mocov2']['metrics'] == {
-        'linear100/test': 69.5}
+        'linear100/test': 69.5
+    }
     assert machines_of(archive.runs().values()) == {
-        0: {'mocov2': 'M1', 'synthpairs': 'machine not recorded'},
-        1: {'mocov2': 'machine not recorded'}}
+        0: {
+            'mocov2': 'M1',
+            'synthpairs': 'machine not recorded'
+        },
+        1: {
+            'mocov2': 'machine not recorded'
+        }
+    }
     # A file that is not such an archive is named, and left as it is.
     for text in ('{"0": {"mocov2": ', '[1, 2]', '{"zero": {}}'):
         path.write_text(text)
@@ -445,16 +498,30 @@ def test_archive_keeps_finished_runs_beyond_their_work_dir(tmp_path, capsys):
 
 
 def test_ssl_table_names_the_machine_of_each_run():
+
     def encoder(top1):
         return dict.fromkeys([key for key, _ in defs.SSL_METRICS], top1)
 
-    per_seed = {s: {'mocov2': encoder(70.0 + s),
-                    'synthpairs': encoder(72.0 + s)} for s in (0, 1)}
+    per_seed = {
+        s: {
+            'mocov2': encoder(70.0 + s),
+            'synthpairs': encoder(72.0 + s)
+        }
+        for s in (0, 1)
+    }
     one = {s: dict.fromkeys(per_seed[s], 'CPU X') for s in per_seed}
     table = summarize_ssl(per_seed, one)
     assert 'Every run: CPU X.' in table and 'machine |' not in table
-    mixed = {0: {'mocov2': 'CPU X', 'synthpairs': 'GPU Y'},
-             1: {'mocov2': 'CPU X', 'synthpairs': 'CPU X'}}
+    mixed = {
+        0: {
+            'mocov2': 'CPU X',
+            'synthpairs': 'GPU Y'
+        },
+        1: {
+            'mocov2': 'CPU X',
+            'synthpairs': 'CPU X'
+        }
+    }
     table = summarize_ssl(per_seed, mixed)
     assert 'A = CPU X; B = GPU Y.' in table
     # Each seed's letter, and a paired row's run and baseline letters.
@@ -471,21 +538,30 @@ def test_ssl_table_names_the_machine_of_each_run():
 
 def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(
         tmp_path, monkeypatch):
+
     def evaluate(suite, name, checkpoint):
         if name == 'mocov2':
             raise StepFailed(f'seed {suite.seed}, test mocov2: exit 1')
         return {'linear100/test': 60.0 + suite.seed}
 
-    monkeypatch.setattr(suites.SSLSuite, 'prepare_data',
-                        lambda *a, **k: None)
+    monkeypatch.setattr(suites.SSLSuite, 'prepare_data', lambda *a, **k: None)
     monkeypatch.setattr(suites.SSLSuite, 'train', lambda *a: 'epoch_1.pth')
     monkeypatch.setattr(suites.SSLSuite, 'evaluate', evaluate)
     archive = tmp_path / 'archive.json'
     args = argparse.Namespace(
-        suite='ssl', seeds=[0, 1], jobs=2, work_dir=str(tmp_path),
-        data_dir=str(tmp_path / 'data'), ssl_runs=['start', 'mocov2'],
-        archive=str(archive), report=False, dry_run=False, cwd=REPO_ROOT,
-        threads=1, cfg_options=[], val_per_class=100)
+        suite='ssl',
+        seeds=[0, 1],
+        jobs=2,
+        work_dir=str(tmp_path),
+        data_dir=str(tmp_path / 'data'),
+        ssl_runs=['start', 'mocov2'],
+        archive=str(archive),
+        report=False,
+        dry_run=False,
+        cwd=REPO_ROOT,
+        threads=1,
+        cfg_options=[],
+        val_per_class=100)
     assert run_ssl_suite(args, ChildProcesses()) == 1
     # Both seeds' start runs finished before their MoCo v2 step failed,
     # each with its record: config, machine, commit and wall time.
@@ -519,22 +595,29 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
         if run != 'synthpairs_gen0':  # unfinished: no retrieval yet
             (seed0 / f'{run}_retrieval').mkdir()
             (seed0 / f'{run}_retrieval' / 'test_metrics.json').write_text(
-                json.dumps({'retrieval/rank1': 1.0, 'retrieval/rank5': 2.0,
-                            'retrieval/mAP': 3.0}))
+                json.dumps({
+                    'retrieval/rank1': 1.0,
+                    'retrieval/rank5': 2.0,
+                    'retrieval/mAP': 3.0
+                }))
     archive = tmp_path / 'archive.json'
-    open_archive(str(archive)).add('seed1/start', ssl_record(
-        1, 'start', dict.fromkeys([key for key, _ in defs.SSL_METRICS],
-                                  50.0)))
-    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1',
-                       '--work-dir', str(tmp_path), '--report',
-                       '--archive', str(archive)])
+    open_archive(str(archive)).add(
+        'seed1/start',
+        ssl_record(1, 'start',
+                   dict.fromkeys([key for key, _ in defs.SSL_METRICS], 50.0)))
+    result = run_tool([
+        PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '1', '--work-dir',
+        str(tmp_path), '--report', '--archive',
+        str(archive)
+    ])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     results = json.loads((tmp_path / 'ssl' / 'results.json').read_text())
     assert list(results['1']) == ['start']  # from the archive only
     assert '| start (random weights, no SSL) | 50.00 (50.0) |' in \
         result.stdout
     assert sorted(json.loads(archive.read_text())['runs']) == [
-        'seed0/mocov2', 'seed0/synthpairs', 'seed1/start']
+        'seed0/mocov2', 'seed0/synthpairs', 'seed1/start'
+    ]
     assert list(results['0']) == ['mocov2', 'synthpairs']
     assert results['0']['synthpairs']['linear50/val'] == 66.5
     assert '| SynthPairs-MoCo | 3.00 (3.0) | 3.00 (3.0) | 3.00 (3.0) | 0 |' \
@@ -543,9 +626,11 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
     assert not (tmp_path / 'ssl' / 'seed1').exists()
     # The archive alone makes the table: a fresh clone has no work dir.
     fresh = tmp_path / 'fresh'
-    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '1',
-                       '--work-dir', str(fresh), '--report',
-                       '--archive', str(archive)])
+    result = run_tool([
+        PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '1', '--work-dir',
+        str(fresh), '--report', '--archive',
+        str(archive)
+    ])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert '| start (random weights, no SSL) | 50.00 (50.0) |' in \
         result.stdout
@@ -553,13 +638,15 @@ def test_ssl_report_tabulates_the_finished_runs_and_trains_nothing(tmp_path):
         (fresh / 'ssl' / 'results.json').read_text())['1']) == ['start']
     # --report and --archive are not the main suite's.
     assert run_tool([PYTHON, SCRIPT, '--report']).returncode == 2
-    assert run_tool([PYTHON, SCRIPT, '--archive', str(archive)]
-                    ).returncode == 2
+    assert run_tool([PYTHON, SCRIPT, '--archive',
+                     str(archive)]).returncode == 2
     # A bad archive stops the suite before it trains or writes anything.
     archive.write_text('[]')
-    result = run_tool([PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '2',
-                       '--work-dir', str(tmp_path), '--archive',
-                       str(archive)])
+    result = run_tool([
+        PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '2', '--work-dir',
+        str(tmp_path), '--archive',
+        str(archive)
+    ])
     assert result.returncode == 1
     assert f'{archive} is not a run archive' in result.stderr
     assert not (tmp_path / 'ssl' / 'seed2').exists()
@@ -579,12 +666,14 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     runs = ['start', 'mocov2', 'synthpairs_gen0', 'synthpairs_simsiam']
     result = run_tool([
         PYTHON, SCRIPT, '--suite', 'ssl', '--seeds', '0', '--src',
-        str(root), '--work-dir', str(tmp_path / 'work'), '--data-dir',
+        str(root), '--work-dir',
+        str(tmp_path / 'work'), '--data-dir',
         str(tmp_path / 'data'), '--shots', '5', '--unlabeled-per-class', '4',
         '--val-per-class', '2', '--test-per-class', '2', '--threads', '1',
         '--ssl-runs', *runs, '--cfg-options', 'train_cfg.max_epochs=1',
         'train_dataloader.batch_size=16'
-    ], timeout=1200)
+    ],
+                      timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     anno = tmp_path / 'data' / 'ssl-pool8k' / 'seed0' / 'anno'
     assert len((anno / 'unlabeled.txt').read_text().splitlines()) == 32
@@ -593,9 +682,10 @@ def test_ssl_suite_trains_every_encoder_from_one_start(tmp_path):
     assert list(results) == runs
     for name, metrics in results.items():
         assert set(metrics) == {
-            'linear100/val', 'linear100/test', 'linear50/val',
-            'linear50/test', 'linear20/val', 'linear20/test',
-            'retrieval/rank1', 'retrieval/rank5', 'retrieval/mAP'}, name
+            'linear100/val', 'linear100/test', 'linear50/val', 'linear50/test',
+            'linear20/val', 'linear20/test', 'retrieval/rank1',
+            'retrieval/rank5', 'retrieval/mAP'
+        }, name
     work = out / 'seed0'
     stage1 = str(work / 'synthpairs_decoder' / 'epoch_1.pth')
     for name in runs[1:]:
@@ -636,8 +726,9 @@ def test_ablation_controls_double_the_schedule_or_randomise_the_view():
     from mmengine.config import Config
 
     rows = {row.name: (row.csdnet, row.options) for row in defs.ABLATION}
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', defs.CONFIG_DIR,
-                                   defs.BACKBONES['mobilenet-v2'].stock))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', defs.CONFIG_DIR,
+                 defs.BACKBONES['mobilenet-v2'].stock))
     # Every key doubles a value the schedule sets to 30.
     for option in rows['stock_2x'][1]:
         key, value = option.split('=')
@@ -658,11 +749,21 @@ def test_pooled_pairs_give_val_and_test_differences_over_every_unit():
         return {'metrics': {'val/top1': val, 'test/top1': test}}
 
     per_unit = {
-        ('b', 't', 0): {'view': run(62.0, 61.0), 'stock_2x': run(60.0, 62.0)},
-        ('b', 't', 1): {'view': run(64.0, 65.0), 'stock_2x': run(60.0, 62.0)},
+        ('b', 't', 0): {
+            'view': run(62.0, 61.0),
+            'stock_2x': run(60.0, 62.0)
+        },
+        ('b', 't', 1): {
+            'view': run(64.0, 65.0),
+            'stock_2x': run(60.0, 62.0)
+        },
         # A collapsed run is left out of the pairs.
-        ('b', 'u', 0): {'view': {'collapsed_at': 9},
-                        'stock_2x': run(50.0, 50.0)},
+        ('b', 'u', 0): {
+            'view': {
+                'collapsed_at': 9
+            },
+            'stock_2x': run(50.0, 50.0)
+        },
     }
     table = pooled_pairs(per_unit, [('view', 'stock_2x'), ('view', 'gone')])
     # val: +2, +4 -> 3.00 ± 1.41, t(1) = 12.71: 3 ± 12.71; test: -1, +3.

@@ -10,26 +10,32 @@ import torch
 from conftest import PYTHON, REPO_ROOT, run_tool
 
 TINY = osp.join(REPO_ROOT, 'tests', 'data', 'tiny_demo.py')
-CONFIGS = sorted(p for p in glob.glob(
-    osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+CONFIGS = sorted(
+    p for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p)
 WANTED = {'RNGStateHook', 'NonFiniteLossHook'}
 
 
 def _stock_train(work_dir, demo_root, *options):
     import mmpretrain
-    script = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools',
-                      'train.py')
-    data = [f'{split}_dataloader.dataset.data_root={demo_root}'
-            for split in ('train', 'val', 'test')]
-    return run_tool([PYTHON, script, TINY, '--work-dir', str(work_dir),
-                     '--cfg-options', *data, *options])
+    script = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'train.py')
+    data = [
+        f'{split}_dataloader.dataset.data_root={demo_root}'
+        for split in ('train', 'val', 'test')
+    ]
+    return run_tool([
+        PYTHON, script, TINY, '--work-dir',
+        str(work_dir), '--cfg-options', *data, *options
+    ])
 
 
 def _types(cfg):
     from csdnet_mm.tool_utils import _hook_type
-    hooks = [h for h in (cfg.get('default_hooks') or {}).values()
-             if h is not None] + list(cfg.get('custom_hooks') or [])
+    hooks = [
+        h for h in (cfg.get('default_hooks') or {}).values() if h is not None
+    ] + list(cfg.get('custom_hooks') or [])
     return [_hook_type(h) for h in hooks]
 
 
@@ -38,8 +44,8 @@ def test_stock_train_script_saves_rng_state(tmp_path, demo_root):
     result = _stock_train(tmp_path, demo_root)
     assert result.returncode == 0, result.stderr[-3000:]
     import csdnet_mm  # noqa: F401  (weights-only loading of the state)
-    checkpoint = torch.load(osp.join(tmp_path, 'iter_2.pth'),
-                            map_location='cpu')
+    checkpoint = torch.load(
+        osp.join(tmp_path, 'iter_2.pth'), map_location='cpu')
     assert set(checkpoint['rng_state']) >= {'torch', 'numpy', 'python'}
 
 
@@ -86,8 +92,9 @@ def test_tool_respects_the_config_and_the_flag(tmp_path):
     from csdnet_mm.tool_utils import add_reliability_hooks
 
     # Already in custom_hooks: not added again.
-    cfg = _config("default_hooks = dict(rng_state=None, nonfinite=None)\n"
-                  "custom_hooks = [dict(type='RNGStateHook')]", tmp_path)
+    cfg = _config(
+        "default_hooks = dict(rng_state=None, nonfinite=None)\n"
+        "custom_hooks = [dict(type='RNGStateHook')]", tmp_path)
     add_reliability_hooks(cfg, no_nonfinite_check=False)
     assert _types(cfg).count('RNGStateHook') == 1
     # Removed on purpose (`nonfinite=None`): not put back.

@@ -21,8 +21,8 @@ def _images(*rows):
 
 
 # The backbone and neck are the identity: f(image) is the image itself.
-IDENTITY = SimpleNamespace(backbone=lambda x: x,
-                           neck=lambda feats: (feats.flatten(1), ))
+IDENTITY = SimpleNamespace(
+    backbone=lambda x: x, neck=lambda feats: (feats.flatten(1), ))
 
 
 def _seen(**extra):
@@ -52,22 +52,24 @@ def test_decoder_and_pair_figures():
     assert stats['pair_noise_corr'] == pytest.approx(0.0, abs=1e-6)
     # Energy of the change on the most-noised dimension: 1 / 1 and
     # .09 / .25.
-    assert stats['pair_top_quarter_share'] == pytest.approx(
-        (1 + 0.36) / 2)
+    assert stats['pair_top_quarter_share'] == pytest.approx((1 + 0.36) / 2)
     # D(z_0) = (1, .5) matches D(z'_0) = (1, 1.5) (cosine .87 vs .57);
     # D(z_1) = (.5, 1) is nearer D(z'_0) (.99) than its own (.95).
     assert stats['pair_match_top1'] == pytest.approx(0.5)
     # No Grad-CAM scores and no bank: those rows are left out.
-    assert not {'gradcam_zero_share', 'gradcam_noise_cv',
-                'gradcam_top10_jaccard', 'lowvar_share'} & set(stats)
+    assert not {
+        'gradcam_zero_share', 'gradcam_noise_cv', 'gradcam_top10_jaccard',
+        'lowvar_share'
+    } & set(stats)
 
 
 def test_gradcam_and_low_variance_figures():
     # Scores (0, 2) and (3, 1): one of the 4 is 0. Min-max gives noise
     # stds 1 - (0, 1) and 1 - (1, 0): std sqrt(.5) over mean .5 in both
     # rows. The top dimension (10 % of 2, at least 1) differs: overlap 0.
-    stats = diagnostics.pair_statistics(IDENTITY, _seen(
-        scores=torch.tensor([[0., 2.], [3., 1.]]), lowvar_frac=0.25))
+    stats = diagnostics.pair_statistics(
+        IDENTITY,
+        _seen(scores=torch.tensor([[0., 2.], [3., 1.]]), lowvar_frac=0.25))
     assert stats['gradcam_zero_share'] == pytest.approx(0.25)
     assert stats['gradcam_noise_cv'] == pytest.approx(math.sqrt(2))
     assert stats['gradcam_top10_jaccard'] == 0
@@ -89,13 +91,14 @@ def test_overlap_and_correlation_helpers():
 def test_gradient_pull_norms_and_cosine():
     weight = torch.nn.Parameter(torch.tensor([1., 1.]))
     other = torch.nn.Parameter(torch.tensor(2.))
-    model = SimpleNamespace(backbone=SimpleNamespace(
-        parameters=lambda: iter([weight])))
-    losses = dict(loss_ssl=3 * weight[0] + 4 * weight[1],
-                  loss_gen=4 * weight[0] + 3 * weight[1],
-                  loss_rec=other * 2,  # does not reach the backbone
-                  loss_fixed=torch.tensor(1.),  # no gradient at all
-                  accuracy=weight.sum())  # not a loss term
+    model = SimpleNamespace(
+        backbone=SimpleNamespace(parameters=lambda: iter([weight])))
+    losses = dict(
+        loss_ssl=3 * weight[0] + 4 * weight[1],
+        loss_gen=4 * weight[0] + 3 * weight[1],
+        loss_rec=other * 2,  # does not reach the backbone
+        loss_fixed=torch.tensor(1.),  # no gradient at all
+        accuracy=weight.sum())  # not a loss term
     stats = diagnostics.gradient_pull(model, losses)
     assert stats == {
         'grad_norm/loss_ssl': pytest.approx(5.0),

@@ -31,13 +31,17 @@ def _ssl_opts(demo_root, stage1_ckpt=None):
 
 
 def _train(config, work_dir, opts, *extra, env=None):
-    return run_tool([PYTHON, 'tools/train.py', config, '--work-dir',
-                     str(work_dir), *extra, '--cfg-options', *opts], env=env)
+    return run_tool([
+        PYTHON, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *opts
+    ],
+                    env=env)
 
 
 def _grids(work_dir, name):
-    return sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'vis_image',
-                                     f'{name}_*.png')))
+    return sorted(
+        glob.glob(
+            osp.join(work_dir, '*', 'vis_data', 'vis_image', f'{name}_*.png')))
 
 
 def _loaded_from(work_dir, checkpoint):
@@ -45,9 +49,11 @@ def _loaded_from(work_dir, checkpoint):
     file only) reports as loaded from ``checkpoint``."""
     log_file, = glob.glob(osp.join(work_dir, '*', '*.log'))
     lines = open(log_file).read().splitlines()
-    return {previous.split('.')[0]
-            for previous, line in zip(lines, lines[1:])
-            if line.strip() == f'PretrainedInit: load from {checkpoint}'}
+    return {
+        previous.split('.')[0]
+        for previous, line in zip(lines, lines[1:])
+        if line.strip() == f'PretrainedInit: load from {checkpoint}'
+    }
 
 
 def _grid_shape(columns, rows=4, size=64, gap=2):
@@ -67,8 +73,8 @@ def stage1(tmp_path_factory, demo_root):
 def stage2(tmp_path_factory, demo_root, stage1):
     work_dir = tmp_path_factory.mktemp('stage2')
     ckpt = osp.join(stage1[0], 'iter_4.pth')
-    opts = _ssl_opts(demo_root, ckpt) + [
-        f'model.decoder.init_cfg.checkpoint={ckpt}']
+    opts = _ssl_opts(demo_root,
+                     ckpt) + [f'model.decoder.init_cfg.checkpoint={ckpt}']
     result = _train(TINY_SYNTHPAIRS, work_dir, opts)
     assert result.returncode == 0, result.stderr[-3000:]
     return work_dir, result, opts
@@ -79,8 +85,8 @@ def test_stage1_trains_the_decoder_and_draws_reconstructions(stage1):
     log = result.stdout + result.stderr
     assert 'loss_rec: ' in log
     grids = _grids(work_dir, 'synthpairs')
-    assert [osp.basename(g) for g in grids] == [
-        'synthpairs_2.png', 'synthpairs_4.png']
+    assert [osp.basename(g)
+            for g in grids] == ['synthpairs_2.png', 'synthpairs_4.png']
     import cv2
     assert cv2.imread(grids[0]).shape == _grid_shape(columns=2)
     # Stage 1 leaves the encoder as it found it (frozen, BN in eval mode).
@@ -88,8 +94,7 @@ def test_stage1_trains_the_decoder_and_draws_reconstructions(stage1):
     last = torch.load(osp.join(work_dir, 'iter_4.pth'), map_location='cpu')
     for key, value in first['state_dict'].items():
         if key.startswith('backbone.'):
-            torch.testing.assert_close(last['state_dict'][key], value,
-                                       msg=key)
+            torch.testing.assert_close(last['state_dict'][key], value, msg=key)
     assert any(not torch.equal(last['state_dict'][k], v)
                for k, v in first['state_dict'].items()
                if k.startswith('decoder.'))
@@ -104,13 +109,13 @@ def test_stage2_loads_stage1_logs_its_terms_and_draws_pairs(stage1, stage2):
                 'lowvar_frac', 'bank_fill'):
         assert f'{key}: ' in log, key
     grids = _grids(work_dir, 'synthpairs')
-    assert [osp.basename(g) for g in grids] == [
-        'synthpairs_2.png', 'synthpairs_4.png']
+    assert [osp.basename(g)
+            for g in grids] == ['synthpairs_2.png', 'synthpairs_4.png']
     import cv2
     assert cv2.imread(grids[1]).shape == _grid_shape(columns=3)
     # The bank (12 rows) is in the checkpoint and wrapped: 4 x 4 pushes.
-    state = torch.load(osp.join(work_dir, 'iter_4.pth'),
-                       map_location='cpu')['state_dict']
+    state = torch.load(
+        osp.join(work_dir, 'iter_4.pth'), map_location='cpu')['state_dict']
     assert int(state['perturbation.bank_count']) == 12
     assert int(state['perturbation.bank_ptr']) == 16 % 12
     assert state['perturbation.feat_bank'].shape == (12, 256)
@@ -124,10 +129,10 @@ def test_stage2_resume_is_exact(stage2, tmp_path):
     log = result.stdout + result.stderr
     assert 'resumed epoch: 0, iter: 2' in log
     assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
-    resumed = torch.load(osp.join(tmp_path, 'iter_4.pth'),
-                         map_location='cpu')['state_dict']
-    uninterrupted = torch.load(osp.join(work_dir, 'iter_4.pth'),
-                               map_location='cpu')['state_dict']
+    resumed = torch.load(
+        osp.join(tmp_path, 'iter_4.pth'), map_location='cpu')['state_dict']
+    uninterrupted = torch.load(
+        osp.join(work_dir, 'iter_4.pth'), map_location='cpu')['state_dict']
     # A restart from scratch would show 8 pushes: count 8, pointer 8.
     for key in ('perturbation.bank_count', 'perturbation.bank_ptr',
                 'queue_ptr'):
@@ -135,14 +140,16 @@ def test_stage2_resume_is_exact(stage2, tmp_path):
     # Exact continuation: the noise draws resume from the saved RNG state
     # (RNGStateHook), so weights, queue and bank match bit for bit.
     for key, value in uninterrupted.items():
-        torch.testing.assert_close(resumed[key], value, rtol=0, atol=0,
-                                   msg=key)
+        torch.testing.assert_close(
+            resumed[key], value, rtol=0, atol=0, msg=key)
 
 
 def _diagnostics(config, checkpoint, opts, out, *extra):
-    return run_tool([PYTHON, 'tools/analysis_tools/synthpairs_diagnostics.py',
-                     config, checkpoint, '--batches', '2', '--out', str(out),
-                     '--cfg-options', *opts, *extra])
+    return run_tool([
+        PYTHON, 'tools/analysis_tools/synthpairs_diagnostics.py', config,
+        checkpoint, '--batches', '2', '--out',
+        str(out), '--cfg-options', *opts, *extra
+    ])
 
 
 def test_diagnostics_measure_the_pairs_of_a_checkpoint(stage2, tmp_path):
@@ -155,8 +162,12 @@ def test_diagnostics_measure_the_pairs_of_a_checkpoint(stage2, tmp_path):
     # of this checkpoint on the same 2 seeded batches, computed here.
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from synthpairs_diagnostics import ROWS, diagnose
-    expected = diagnose(TINY_SYNTHPAIRS, ckpt, batches=2, seed=0,
-                        options=dict(item.split('=', 1) for item in opts))
+    expected = diagnose(
+        TINY_SYNTHPAIRS,
+        ckpt,
+        batches=2,
+        seed=0,
+        options=dict(item.split('=', 1) for item in opts))
     assert figures.keys() == expected.keys()
     assert {key for key, _ in ROWS} <= set(figures)
     for key, value in expected.items():
@@ -200,8 +211,7 @@ def test_mocov2_baseline_from_stage1(stage1, demo_root, tmp_path):
     assert 'loss_gen' not in log
 
 
-def test_linear_evaluation_on_20pct_of_the_labels(stage2, demo_root,
-                                                  tmp_path):
+def test_linear_evaluation_on_20pct_of_the_labels(stage2, demo_root, tmp_path):
     ckpt = osp.join(stage2[0], 'iter_4.pth')
     result = _train(TINY_LINEAR, tmp_path, [
         f'train_dataloader.dataset.dataset.data_root={demo_root}',
@@ -216,8 +226,8 @@ def test_linear_evaluation_on_20pct_of_the_labels(stage2, demo_root,
     assert _loaded_from(tmp_path, ckpt) == {'backbone'}
     assert 'accuracy/top1' in result.stdout
     # The encoder is frozen: linear probing trains the head only.
-    state = torch.load(osp.join(tmp_path, 'iter_2.pth'),
-                       map_location='cpu')['state_dict']
+    state = torch.load(
+        osp.join(tmp_path, 'iter_2.pth'), map_location='cpu')['state_dict']
     encoder = torch.load(ckpt, map_location='cpu')['state_dict']
     for key, value in state.items():
         if key.startswith('backbone.') and 'num_batches_tracked' not in key:
@@ -228,15 +238,17 @@ def test_retrieval_evaluation_of_the_encoder(stage2, demo_root, tmp_path):
     out = tmp_path / 'metrics.pkl'
     result = run_tool([
         PYTHON, 'tools/test.py', TINY_RETRIEVAL,
-        osp.join(stage2[0], 'iter_4.pth'), '--work-dir', str(tmp_path),
-        '--out', str(out), '--out-item', 'metrics', '--cfg-options',
+        osp.join(stage2[0], 'iter_4.pth'), '--work-dir',
+        str(tmp_path), '--out',
+        str(out), '--out-item', 'metrics', '--cfg-options',
         f'test_dataloader.dataset.data_root={demo_root}'
     ])
     assert result.returncode == 0, result.stderr[-3000:]
     import mmengine
     metrics = mmengine.load(str(out))
-    assert set(metrics) == {'retrieval/rank1', 'retrieval/rank5',
-                            'retrieval/mAP'}
+    assert set(metrics) == {
+        'retrieval/rank1', 'retrieval/rank5', 'retrieval/mAP'
+    }
     # 8 test images of 4 classes: every query has exactly one relevant
     # image among its 7 gallery images, so its AP is at least 1/7.
     assert 100 / 7 - 1e-6 <= metrics['retrieval/mAP'] <= 100
@@ -250,16 +262,21 @@ def test_dist_test_gives_the_single_process_retrieval_metrics(
     single, dist = tmp_path / 'single.pkl', tmp_path / 'dist.pkl'
     result = run_tool([
         PYTHON, 'tools/test.py', TINY_RETRIEVAL, ckpt, '--work-dir',
-        str(tmp_path / 'a'), '--out', str(single), '--out-item', 'metrics',
-        *opts])
+        str(tmp_path / 'a'), '--out',
+        str(single), '--out-item', 'metrics', *opts
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     # Batches of 3 over 2 ranks: 8 images give the ranks 4 each, in
     # batches of 3 and 1 (an uneven last batch on both).
-    result = run_tool(
-        ['bash', 'tools/dist_test.sh', TINY_RETRIEVAL, ckpt, '2',
-         '--work-dir', str(tmp_path / 'b'), '--out', str(dist),
-         '--out-item', 'metrics', *opts, 'test_dataloader.batch_size=3'],
-        env=dict(PORT=str(29700 + os.getpid() % 100), OMP_NUM_THREADS='1'))
+    result = run_tool([
+        'bash', 'tools/dist_test.sh', TINY_RETRIEVAL, ckpt, '2', '--work-dir',
+        str(tmp_path / 'b'), '--out',
+        str(dist), '--out-item', 'metrics', *opts,
+        'test_dataloader.batch_size=3'
+    ],
+                      env=dict(
+                          PORT=str(29700 + os.getpid() % 100),
+                          OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]
     import mmengine
     expected, got = mmengine.load(str(single)), mmengine.load(str(dist))
@@ -271,16 +288,19 @@ def test_dist_test_gives_the_single_process_retrieval_metrics(
 def test_dist_train_two_processes_gathers_the_bank(stage1, demo_root,
                                                    tmp_path):
     ckpt = osp.join(stage1[0], 'iter_4.pth')
-    opts = _ssl_opts(demo_root, ckpt) + [
-        f'model.decoder.init_cfg.checkpoint={ckpt}']
-    result = run_tool(
-        ['bash', 'tools/dist_train.sh', TINY_SYNTHPAIRS, '2', '--work-dir',
-         str(tmp_path), '--cfg-options', *opts],
-        env=dict(PORT=str(29600 + os.getpid() % 1000), OMP_NUM_THREADS='1'))
+    opts = _ssl_opts(demo_root,
+                     ckpt) + [f'model.decoder.init_cfg.checkpoint={ckpt}']
+    result = run_tool([
+        'bash', 'tools/dist_train.sh', TINY_SYNTHPAIRS, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *opts
+    ],
+                      env=dict(
+                          PORT=str(29600 + os.getpid() % 1000),
+                          OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'terminate called' not in result.stdout + result.stderr
-    state = torch.load(osp.join(tmp_path, 'iter_4.pth'),
-                       map_location='cpu')['state_dict']
+    state = torch.load(
+        osp.join(tmp_path, 'iter_4.pth'), map_location='cpu')['state_dict']
     # Each step pushes both ranks' 4 features: 4 x 8 = 32 pushes.
     assert int(state['perturbation.bank_count']) == 12
     assert int(state['perturbation.bank_ptr']) == 32 % 12

@@ -25,13 +25,15 @@ def _data_opts(demo_root):
 
 def _train(work_dir, demo_root, *extra, config=TINY):
     return run_tool([
-        PYTHON, 'tools/train.py', config, '--work-dir', str(work_dir),
-        *extra, '--cfg-options', *_data_opts(demo_root)
+        PYTHON, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *_data_opts(demo_root)
     ])
 
 
-@pytest.fixture(scope='module', params=[TINY, TINY_CSDNET],
-                ids=['image_classifier', 'csdnet'])
+@pytest.fixture(
+    scope='module',
+    params=[TINY, TINY_CSDNET],
+    ids=['image_classifier', 'csdnet'])
 def trained(request, tmp_path_factory, demo_root):
     work_dir = tmp_path_factory.mktemp('train')
     result = _train(work_dir, demo_root, config=request.param)
@@ -47,16 +49,17 @@ def test_train_runs_and_prints_final_accuracy(trained):
         assert osp.isfile(osp.join(work_dir, f'iter_{it}.pth'))
 
 
-@pytest.mark.parametrize('trained', [TINY_CSDNET], ids=['csdnet'],
-                         indirect=True)
+@pytest.mark.parametrize(
+    'trained', [TINY_CSDNET], ids=['csdnet'], indirect=True)
 def test_csdnet_logs_its_terms_and_draws_ssdp_grids(trained):
     work_dir, result, _ = trained
     log = result.stdout + result.stderr
     for key in ('loss_cls_aug', 'loss_qc', 'loss_ssdt', 'queue_fill',
                 'mask_area', 'box_area', 'ssdp_scale'):
         assert f'{key}: ' in log, key
-    grids = sorted(glob.glob(
-        osp.join(work_dir, '*', 'vis_data', 'vis_image', 'ssdp_*.png')))
+    grids = sorted(
+        glob.glob(
+            osp.join(work_dir, '*', 'vis_data', 'vis_image', 'ssdp_*.png')))
     assert [osp.basename(g) for g in grids] == ['ssdp_2.png', 'ssdp_4.png']
     import cv2
     grid = cv2.imread(grids[0])
@@ -69,8 +72,9 @@ def test_test_tool_on_checkpoint(trained, demo_root, tmp_path):
     out = tmp_path / 'metrics.pkl'
     result = run_tool([
         PYTHON, 'tools/test.py', config,
-        osp.join(work_dir, 'iter_4.pth'), '--work-dir', str(tmp_path),
-        '--out', str(out), '--out-item', 'metrics', '--cfg-options',
+        osp.join(work_dir, 'iter_4.pth'), '--work-dir',
+        str(tmp_path), '--out',
+        str(out), '--out-item', 'metrics', '--cfg-options',
         *_data_opts(demo_root)
     ])
     assert result.returncode == 0, result.stderr[-3000:]
@@ -78,8 +82,9 @@ def test_test_tool_on_checkpoint(trained, demo_root, tmp_path):
     metrics = mmengine.load(str(out))
     # The tiny config validates on the test split at its last iteration,
     # so the test tool must reproduce the training's final figure exactly.
-    final = re.search(r'Final validation metrics \(.*\): accuracy/top1: '
-                      r'([0-9.]+)', train_result.stdout)
+    final = re.search(
+        r'Final validation metrics \(.*\): accuracy/top1: '
+        r'([0-9.]+)', train_result.stdout)
     assert final, train_result.stdout[-2000:]
     assert f"{metrics['accuracy/top1']:.2f}" == final.group(1)
 
@@ -99,8 +104,8 @@ def test_resume_continues_at_next_iteration(trained, demo_root, tmp_path):
     # (Weights-only loading stays on: the plugin allow-lists what it needs.)
     import csdnet_mm  # noqa: F401
     saved = torch.load(ckpt, map_location='cpu')
-    resumed_final = torch.load(osp.join(tmp_path, 'iter_4.pth'),
-                               map_location='cpu')
+    resumed_final = torch.load(
+        osp.join(tmp_path, 'iter_4.pth'), map_location='cpu')
     uninterrupted = torch.load(
         osp.join(work_dir, 'iter_4.pth'), map_location='cpu')
     assert saved['meta']['iter'] == 2 and resumed_final['meta']['iter'] == 4
@@ -112,7 +117,8 @@ def test_resume_continues_at_next_iteration(trained, demo_root, tmp_path):
     for param, state in uninterrupted['optimizer']['state'].items():
         for name, value in state.items():
             torch.testing.assert_close(
-                resumed_final['optimizer']['state'][param][name], value,
+                resumed_final['optimizer']['state'][param][name],
+                value,
                 msg=f'optimizer state {param}.{name}')
     # The logged losses of iterations 3 and 4 (every term) match too.
     resumed_log, full_log = _logged(tmp_path), _logged(work_dir)
@@ -130,8 +136,8 @@ def _logged(work_dir):
 def test_missing_data_gives_clear_error_not_traceback(tmp_path):
     result = run_tool([
         PYTHON, 'tools/train.py', 'configs/baselines/resnet50_cotton80.py',
-        '--work-dir', str(tmp_path), '--cfg-options',
-        'model.backbone.init_cfg=None'
+        '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.backbone.init_cfg=None'
     ])
     assert result.returncode == 2
     assert 'Traceback' not in result.stderr
@@ -139,13 +145,16 @@ def test_missing_data_gives_clear_error_not_traceback(tmp_path):
     assert 'anno/' in result.stderr and 'Ultra-FGVC' in result.stderr
 
 
-@pytest.mark.parametrize('config', [TINY, TINY_CSDNET],
-                         ids=['image_classifier', 'csdnet'])
+@pytest.mark.parametrize(
+    'config', [TINY, TINY_CSDNET], ids=['image_classifier', 'csdnet'])
 def test_dist_train_two_processes_gloo(tmp_path, demo_root, config):
-    result = run_tool(
-        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir',
-         str(tmp_path), '--cfg-options', *_data_opts(demo_root)],
-        env=dict(PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1'))
+    result = run_tool([
+        'bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *_data_opts(demo_root)
+    ],
+                      env=dict(
+                          PORT=str(29500 + os.getpid() % 1000),
+                          OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert 'terminate called' not in log
@@ -155,10 +164,9 @@ def test_dist_train_two_processes_gloo(tmp_path, demo_root, config):
 
 # The CSDNet path is the README's: the alias of
 # configs/csdnet/csdnet_resnet50_1xb8-160e_cotton80-384px.py.
-@pytest.mark.parametrize(
-    'config',
-    ['configs/baselines/resnet50_cotton80.py',
-     'configs/csdnet_r50_cotton80.py'])
+@pytest.mark.parametrize('config', [
+    'configs/baselines/resnet50_cotton80.py', 'configs/csdnet_r50_cotton80.py'
+])
 def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
     """The real Cotton80 configs on a UFG-layout folder (random init, since
     no weights can be downloaded): one epoch of one batch of 8 at 384 px."""
@@ -172,13 +180,14 @@ def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
         lines = []
         for i, label in enumerate(labels):
             name = f'{split}_{i}.jpg'
-            cv2.imwrite(str(root / 'images' / name),
-                        rng.integers(0, 255, (450, 460, 3), dtype=np.uint8))
+            cv2.imwrite(
+                str(root / 'images' / name),
+                rng.integers(0, 255, (450, 460, 3), dtype=np.uint8))
             lines.append(f'{name} {label}')
         (root / 'anno' / f'{split}.txt').write_text('\n'.join(lines) + '\n')
     result = run_tool([
-        PYTHON, 'tools/train.py', config,
-        '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        PYTHON, 'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
         'model.backbone.init_cfg=None', 'train_cfg.max_epochs=1',
         'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
         'test_dataloader.num_workers=0', *_data_opts(root)
@@ -188,8 +197,8 @@ def test_cotton80_config_trains_on_ufg_layout(tmp_path, config):
     assert 'accuracy/top1' in result.stdout
 
 
-def test_corrupt_image_in_a_worker_is_named_not_a_traceback(tmp_path,
-                                                            demo_root):
+def test_corrupt_image_in_a_worker_is_named_not_a_traceback(
+        tmp_path, demo_root):
     import shutil
     root = tmp_path / 'data'
     shutil.copytree(demo_root, root)
@@ -198,8 +207,9 @@ def test_corrupt_image_in_a_worker_is_named_not_a_traceback(tmp_path,
     with open(root / 'images' / broken, 'wb') as f:
         f.write(b'\x89PNG\r\n\x1a\n broken')
     result = run_tool([
-        PYTHON, 'tools/train.py', TINY, '--work-dir', str(tmp_path / 'w'),
-        '--cfg-options', *_data_opts(root), 'train_dataloader.num_workers=1',
+        PYTHON, 'tools/train.py', TINY, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', *_data_opts(root),
+        'train_dataloader.num_workers=1',
         'train_dataloader.persistent_workers=False'
     ])
     assert result.returncode == 2, result.stderr[-3000:]

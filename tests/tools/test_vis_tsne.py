@@ -26,8 +26,8 @@ def run(tmp_path, demo_root):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(str(config))
     torch.manual_seed(0)
-    model = MODELS.build(dict(cfg.model,
-                              data_preprocessor=cfg.data_preprocessor))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     checkpoint = tmp_path / 'model.pth'
     torch.save(dict(state_dict=model.state_dict()), str(checkpoint))
     return str(config), str(checkpoint), model
@@ -43,12 +43,12 @@ def test_features_are_what_the_classifier_head_sees(run):
     from mmengine.runner import Runner
     cfg = Config.fromfile(config)
     model.eval()
-    loader = Runner.build_dataloader(dict(cfg.test_dataloader,
-                                          num_workers=0,
-                                          persistent_workers=False))
-    scores = torch.cat([torch.stack([s.pred_score for s in
-                                     model.test_step(batch)])
-                        for batch in loader])
+    loader = Runner.build_dataloader(
+        dict(cfg.test_dataloader, num_workers=0, persistent_workers=False))
+    scores = torch.cat([
+        torch.stack([s.pred_score for s in model.test_step(batch)])
+        for batch in loader
+    ])
     torch.testing.assert_close(
         model.head.fc(torch.from_numpy(features)).softmax(1), scores)
 
@@ -60,11 +60,13 @@ def test_cli_draws_one_panel_per_run_and_prints_silhouettes(run, tmp_path):
     result = run_tool([
         PYTHON, 'tools/visualization/vis_tsne.py', '--run', 'A', config,
         checkpoint, '--run', 'B', config, checkpoint, '--max-iter', '250',
-        '--out', str(out)
+        '--out',
+        str(out)
     ])
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = [line for line in result.stdout.splitlines()
-             if 'silhouette' in line]
+    lines = [
+        line for line in result.stdout.splitlines() if 'silhouette' in line
+    ]
     assert len(lines) == 2 and lines[0].startswith('A: 8 images, 256-d')
     assert lines[0].split()[-1] == lines[1].split()[-1]  # same model
     import cv2
@@ -75,7 +77,9 @@ def test_cli_draws_one_panel_per_run_and_prints_silhouettes(run, tmp_path):
 @pytest.mark.slow
 def test_missing_checkpoint_is_a_clear_error(run):
     config, _, _ = run
-    result = run_tool([PYTHON, 'tools/visualization/vis_tsne.py', '--run',
-                       'A', config, 'nope.pth'])
+    result = run_tool([
+        PYTHON, 'tools/visualization/vis_tsne.py', '--run', 'A', config,
+        'nope.pth'
+    ])
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert 'checkpoint nope.pth does not exist' in result.stderr

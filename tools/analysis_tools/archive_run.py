@@ -22,10 +22,15 @@ def main(argv=None) -> int:
     parser.add_argument('work_dir', help='work dir of a finished training')
     parser.add_argument('--archive', required=True, help='the JSON archive')
     parser.add_argument('--key', required=True, help="the run's name in it")
-    parser.add_argument('--suite', default='runs',
-                        help="the archive's suite name (default: runs)")
-    parser.add_argument('--threads', type=int, default=None,
-                        help='OMP_NUM_THREADS the run had')
+    parser.add_argument(
+        '--suite',
+        default='runs',
+        help="the archive's suite name (default: runs)")
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='OMP_NUM_THREADS the run had')
     parser.add_argument('--note', default=None)
     args = parser.parse_args(argv)
     record = training_record(args.work_dir, args.threads, args.note)

@@ -13,8 +13,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('archives', nargs='+', help='check.json files')
     parser.add_argument('--baseline', default='stock')
-    parser.add_argument('--pairs', nargs='*', default=[], metavar='A:B',
-                        help='also the pooled paired difference A - B')
+    parser.add_argument(
+        '--pairs',
+        nargs='*',
+        default=[],
+        metavar='A:B',
+        help='also the pooled paired difference A - B')
     args = parser.parse_args(argv)
     tasks = across.load(args.archives)
     print(across.table(tasks, args.baseline))

@@ -27,13 +27,14 @@ from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
                                   report_user_errors)
 
 
-def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
-                   seed: int = 0, options: dict = None
-                   ) -> Dict[str, List[float]]:
+def term_gradients(config: str,
+                   checkpoint: str = None,
+                   batches: int = 4,
+                   seed: int = 0,
+                   options: dict = None) -> Dict[str, List[float]]:
     """``{term: [gradient norm at backbone output 0, 1, ...]}`` averaged
     over ``batches`` training batches."""
-    model, loader = model_and_train_loader(config, checkpoint, seed,
-                                           options)
+    model, loader = model_and_train_loader(config, checkpoint, seed, options)
 
     outputs: List[torch.Tensor] = []
 
@@ -52,11 +53,12 @@ def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
             for name, value in losses.items():
                 if 'loss' not in name or not value.requires_grad:
                     continue
-                grads = torch.autograd.grad(value, outputs,
-                                            retain_graph=True,
-                                            allow_unused=True)
-                norms = [0.0 if g is None else g.float().norm().item()
-                         for g in grads]
+                grads = torch.autograd.grad(
+                    value, outputs, retain_graph=True, allow_unused=True)
+                norms = [
+                    0.0 if g is None else g.float().norm().item()
+                    for g in grads
+                ]
                 if not sums[name]:
                     sums[name] = [0.0] * len(norms)
                 sums[name] = [a + b for a, b in zip(sums[name], norms)]
@@ -65,8 +67,7 @@ def term_gradients(config: str, checkpoint: str = None, batches: int = 4,
                 break
     finally:
         handle.remove()
-    return {name: [v / seen for v in values]
-            for name, values in sums.items()}
+    return {name: [v / seen for v in values] for name, values in sums.items()}
 
 
 def parse_args(argv=None):

@@ -44,23 +44,27 @@ def plot(runs: Dict[str, str], keys: List[str], out: str) -> Dict[str, dict]:
     import matplotlib.pyplot as plt
 
     series = {
-        key: {label: read_series(path, key)
-              for label, path in runs.items()}
+        key: {
+            label: read_series(path, key)
+            for label, path in runs.items()
+        }
         for key in keys
     }
-    missing = [key for key, by_run in series.items()
-               if not any(xs for xs, _ in by_run.values())]
+    missing = [
+        key for key, by_run in series.items()
+        if not any(xs for xs, _ in by_run.values())
+    ]
     if missing:
         raise UserInputError(
             f'no run logged {missing}; keys in the first run: '
             f'{sorted(_keys_of(next(iter(runs.values()))))}')
-    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(keys), figsize=(5 * len(keys), 3.6), squeeze=False)
     for ax, key in zip(axes[0], keys):
         for label, (xs, ys) in series[key].items():
             if xs:
-                ax.plot(xs, ys, label=label,
-                        marker='o' if len(xs) < 20 else None)
+                ax.plot(
+                    xs, ys, label=label, marker='o' if len(xs) < 20 else None)
         ax.set_title(key)
         ax.set_xlabel('iteration' if 'loss' in key else 'step (val)')
         ax.grid(alpha=0.3)
@@ -81,12 +85,11 @@ def _keys_of(path: str) -> set:
 @report_user_errors
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('runs', nargs='+',
-                        help='work dirs or scalars.json files')
-    parser.add_argument('--keys', nargs='+',
-                        default=['loss', 'accuracy/top1'])
-    parser.add_argument('--legend', nargs='+',
-                        help='one label per run (default: the paths)')
+    parser.add_argument(
+        'runs', nargs='+', help='work dirs or scalars.json files')
+    parser.add_argument('--keys', nargs='+', default=['loss', 'accuracy/top1'])
+    parser.add_argument(
+        '--legend', nargs='+', help='one label per run (default: the paths)')
     parser.add_argument('--out', default='curves.png')
     args = parser.parse_args(argv)
     if args.legend and len(args.legend) != len(args.runs):
@@ -94,8 +97,10 @@ def main(argv=None):
             f'--legend has {len(args.legend)} labels for {len(args.runs)} '
             'runs; give one per run.')
     labels = args.legend or args.runs
-    runs = {label: find_scalars(path)
-            for label, path in zip(labels, args.runs)}
+    runs = {
+        label: find_scalars(path)
+        for label, path in zip(labels, args.runs)
+    }
     plot(runs, args.keys, args.out)
     print(f'saved {args.out}')
 

@@ -104,16 +104,16 @@ def pair_statistics(model, seen: dict) -> Dict[str, float]:
     gen_a, gen_b = seen['gen_a'].float(), seen['gen_b'].float()
     stats = {}
     mean_image_error = (clean - clean.mean(0, keepdim=True)).pow(2).mean()
-    stats['rec_mse_vs_mean_image'] = (
-        (gen_a - clean).pow(2).mean() / mean_image_error).item()
+    stats['rec_mse_vs_mean_image'] = ((gen_a - clean).pow(2).mean() /
+                                      mean_image_error).item()
     # The generated pair goes through the encoder as one batch, as in
     # training (train-mode BN normalises over it); one backbone pass serves
     # the pooled features and the projections (``model.embed``).
     pair_feats = model.backbone(torch.cat([gen_a, gen_b]))
     f_a, f_b = pool_features(pair_feats).float().chunk(2)
     nearest = (F.normalize(f_a, dim=1) @ F.normalize(z, dim=1).t()).argmax(1)
-    stats['rec_self_retrieval'] = (
-        nearest == torch.arange(len(z))).float().mean().item()
+    stats['rec_self_retrieval'] = (nearest == torch.arange(
+        len(z))).float().mean().item()
 
     scores = seen.get('scores')
     if scores is not None:
@@ -136,18 +136,16 @@ def pair_statistics(model, seen: dict) -> Dict[str, float]:
     stats['pair_noise_corr'] = _rowwise_corr(noise, change)
     quarter = noise.topk(max(1, noise.shape[1] // 4), dim=1).indices
     energy = change.pow(2)
-    stats['pair_top_quarter_share'] = (
-        energy.gather(1, quarter).sum(1) /
-        (energy.sum(1) + 1e-12)).mean().item()
+    stats['pair_top_quarter_share'] = (energy.gather(1, quarter).sum(1) /
+                                       (energy.sum(1) + 1e-12)).mean().item()
     emb_a, emb_b = model.neck(pair_feats)[0].float().chunk(2)
     match = (F.normalize(emb_a, dim=1) @ F.normalize(emb_b, dim=1).t())
-    stats['pair_match_top1'] = (
-        match.argmax(1) == torch.arange(len(emb_a))).float().mean().item()
+    stats['pair_match_top1'] = (match.argmax(1) == torch.arange(
+        len(emb_a))).float().mean().item()
     return stats
 
 
-def gradient_pull(model, losses: Dict[str, torch.Tensor]
-                  ) -> Dict[str, float]:
+def gradient_pull(model, losses: Dict[str, torch.Tensor]) -> Dict[str, float]:
     """Norm of each loss term's gradient at the backbone's parameters, and
     the cosine between L_gen's and L_ssl's."""
     params = [p for p in model.backbone.parameters() if p.requires_grad]
@@ -155,23 +153,25 @@ def gradient_pull(model, losses: Dict[str, torch.Tensor]
     for name, value in losses.items():
         if not name.startswith('loss') or not value.requires_grad:
             continue
-        parts = torch.autograd.grad(value, params, retain_graph=True,
-                                    allow_unused=True)
+        parts = torch.autograd.grad(
+            value, params, retain_graph=True, allow_unused=True)
         grads[name] = torch.cat([
             (torch.zeros_like(p) if g is None else g).flatten().float()
-            for p, g in zip(params, parts)])
-    stats = {f'grad_norm/{name}': g.norm().item()
-             for name, g in grads.items()}
+            for p, g in zip(params, parts)
+        ])
+    stats = {f'grad_norm/{name}': g.norm().item() for name, g in grads.items()}
     if 'loss_gen' in grads and 'loss_ssl' in grads:
         stats['grad_cos/loss_gen~loss_ssl'] = F.cosine_similarity(
             grads['loss_gen'], grads['loss_ssl'], dim=0).item()
     return stats
 
 
-def diagnose(config: str, checkpoint: str, batches: int = 4, seed: int = 0,
+def diagnose(config: str,
+             checkpoint: str,
+             batches: int = 4,
+             seed: int = 0,
              options: dict = None) -> Dict[str, float]:
-    model, loader = model_and_train_loader(config, checkpoint, seed,
-                                           options)
+    model, loader = model_and_train_loader(config, checkpoint, seed, options)
     if not isinstance(model, SynthPairsMixin):
         raise UserInputError(
             f'{config}: the model is {type(model).__name__}; this tool '
@@ -224,8 +224,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     quiet_known_warnings()
     args = parse_args(argv)
-    figures = diagnose(args.config, args.checkpoint, args.batches,
-                       args.seed, args.cfg_options)
+    figures = diagnose(args.config, args.checkpoint, args.batches, args.seed,
+                       args.cfg_options)
     print('| measure | value |\n|---|---|')
     for key, label in ROWS:
         if key in figures:

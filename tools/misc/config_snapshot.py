@@ -45,9 +45,8 @@ def to_json(value):
 def leaf_configs(root: str) -> list:
     """configs/**/*.py outside configs/_base_, relative to ``root``."""
     return sorted(
-        osp.relpath(p, root)
-        for p in glob.glob(osp.join(root, 'configs', '**', '*.py'),
-                           recursive=True)
+        osp.relpath(p, root) for p in glob.glob(
+            osp.join(root, 'configs', '**', '*.py'), recursive=True)
         if '_base_' not in osp.relpath(p, root).split(os.sep))
 
 
@@ -62,15 +61,19 @@ def snapshot(root: str) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--rev', help='git revision to read configs from '
-                        '(default: the working tree)')
+    parser.add_argument(
+        '--rev',
+        help='git revision to read configs from '
+        '(default: the working tree)')
     parser.add_argument('--out', required=True)
     args = parser.parse_args(argv)
     if args.rev:
         with tempfile.TemporaryDirectory() as tmp:
             archive = osp.join(tmp, 'configs.tar')
-            subprocess.run(['git', 'archive', '-o', archive, args.rev,
-                            'configs'], cwd=REPO, check=True)
+            subprocess.run(
+                ['git', 'archive', '-o', archive, args.rev, 'configs'],
+                cwd=REPO,
+                check=True)
             with tarfile.open(archive) as tar:
                 tar.extractall(tmp)
             data = snapshot(tmp)

@@ -31,42 +31,67 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # Name -> (folder whose metafile defines it, its fields).
 COLLECTIONS = {
-    'CSDNet': ('configs/csdnet', dict(
-        Metadata={'Training Data': ['Ultra-FGVC', 'CUB-200-2011',
-                                    'Fashion-MNIST'],
-                  'Architecture': ['ResNet', 'EfficientNet-Lite',
-                                   'MobileNetV2', 'SSDP', 'Memory queue',
-                                   'Self-distillation']},
-        Paper={'Title': 'Learning Contrastive Self-Distillation for '
-                        'Ultra-Fine-Grained Visual Categorization Targeting '
-                        'Limited Samples',
-               'URL': 'https://arxiv.org/abs/2311.06056'},
-        README='configs/csdnet/README.md')),
-    'SynthPairs': ('configs/synthpairs', dict(
-        Metadata={'Training Data': ['CUB-200-2011', 'Stanford Cars',
-                                    'FGVC-Aircraft', 'Cotton80',
-                                    'Fashion-MNIST'],
-                  'Architecture': ['ResNet', 'EfficientNet-Lite', 'MoCo v2',
-                                   'SimSiam',
-                                   'Feature decoder']},
-        Paper={'Title': 'On Learning Discriminative Features from '
-                        'Synthesized Data for Self-Supervised Fine-Grained '
-                        'Visual Recognition',
-               'URL': 'https://arxiv.org/abs/2407.14676'},
-        README='configs/synthpairs/README.md')),
-    'Baselines': ('configs/baselines', dict(
-        Metadata={'Architecture': ['ResNet', 'EfficientNet-Lite', 'MoCo v2',
-                                   'SimSiam']},
-        README='README.md')),
+    'CSDNet': ('configs/csdnet',
+               dict(
+                   Metadata={
+                       'Training Data':
+                       ['Ultra-FGVC', 'CUB-200-2011', 'Fashion-MNIST'],
+                       'Architecture': [
+                           'ResNet', 'EfficientNet-Lite', 'MobileNetV2',
+                           'SSDP', 'Memory queue', 'Self-distillation'
+                       ]
+                   },
+                   Paper={
+                       'Title':
+                       'Learning Contrastive Self-Distillation for '
+                       'Ultra-Fine-Grained Visual Categorization Targeting '
+                       'Limited Samples',
+                       'URL':
+                       'https://arxiv.org/abs/2311.06056'
+                   },
+                   README='configs/csdnet/README.md')),
+    'SynthPairs': ('configs/synthpairs',
+                   dict(
+                       Metadata={
+                           'Training Data': [
+                               'CUB-200-2011', 'Stanford Cars',
+                               'FGVC-Aircraft', 'Cotton80', 'Fashion-MNIST'
+                           ],
+                           'Architecture': [
+                               'ResNet', 'EfficientNet-Lite', 'MoCo v2',
+                               'SimSiam', 'Feature decoder'
+                           ]
+                       },
+                       Paper={
+                           'Title':
+                           'On Learning Discriminative Features from '
+                           'Synthesized Data for Self-Supervised Fine-Grained '
+                           'Visual Recognition',
+                           'URL':
+                           'https://arxiv.org/abs/2407.14676'
+                       },
+                       README='configs/synthpairs/README.md')),
+    'Baselines':
+    ('configs/baselines',
+     dict(
+         Metadata={
+             'Architecture':
+             ['ResNet', 'EfficientNet-Lite', 'MoCo v2', 'SimSiam']
+         },
+         README='README.md')),
 }
 
-DATASETS = (
-    ('cotton80', 'Cotton80'), ('soylocal', 'SoyLocal'),
-    ('soygene', 'SoyGene'), ('soyglobal', 'SoyGlobal'),
-    ('soyageing', 'SoyAgeing'), ('cub', 'CUB-200-2011'),
-    ('cars', 'Stanford Cars'), ('aircraft', 'FGVC-Aircraft'),
-    ('demo', 'UFG demo'),
-    ('fmnist8', 'Fashion-MNIST (8 classes, few-shot)'))
+DATASETS = (('cotton80', 'Cotton80'), ('soylocal', 'SoyLocal'),
+            ('soygene', 'SoyGene'), ('soyglobal', 'SoyGlobal'),
+            ('soyageing', 'SoyAgeing'), ('cub', 'CUB-200-2011'),
+            ('cars', 'Stanford Cars'), ('aircraft', 'FGVC-Aircraft'),
+            ('demo', 'UFG demo'), ('fmnist8',
+                                   'Fashion-MNIST (8 classes, few-shot)'))
+
+# Names of the stock models and SSL baselines (the linear and retrieval
+# evaluations start with their backbone's name too).
+BASELINE_PREFIXES = ('mocov2', 'simsiam', 'resnet', 'efficientnet',
+                     'mobilenet')
 
 
 def describe(path: str, results: dict) -> dict:
@@ -74,8 +99,7 @@ def describe(path: str, results: dict) -> dict:
     data = next((title for key, title in DATASETS if key in name), None)
     if 'csdnet' in name:
         collection = 'CSDNet'
-    elif name.startswith(('mocov2', 'simsiam', 'resnet', 'efficientnet',
-                          'mobilenet')):
+    elif name.startswith(BASELINE_PREFIXES):
         collection = 'Baselines'
     else:  # SynthPairs stages and the SSL evaluations
         collection = 'SynthPairs'
@@ -93,7 +117,10 @@ def describe(path: str, results: dict) -> dict:
     entry = {
         'Name': name,
         'In Collection': collection,
-        'Metadata': {'Training Data': data, 'Task': task},
+        'Metadata': {
+            'Training Data': data,
+            'Task': task
+        },
         'Config': path,
     }
     if path in results:
@@ -113,7 +140,8 @@ def alias_target(path: str):
     with open(osp.join(REPO, path)) as f:
         body = ast.parse(f.read()).body
     if (len(body) == 1 and isinstance(body[0], ast.Assign)
-            and [getattr(t, 'id', None) for t in body[0].targets] == ['_base_']
+            and [getattr(t, 'id', None)
+                 for t in body[0].targets] == ['_base_']
             and isinstance(body[0].value, ast.Constant)
             and isinstance(body[0].value.value, str)):
         return osp.normpath(osp.join(osp.dirname(path), body[0].value.value))
@@ -124,9 +152,8 @@ def listed_configs() -> list:
     """The configs that are models: all outside configs/_base_ but
     aliases."""
     configs = sorted(
-        osp.relpath(p, REPO)
-        for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                           recursive=True)
+        osp.relpath(p, REPO) for p in glob.glob(
+            osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
         if '_base_' not in p)
     return [p for p in configs if alias_target(p) is None]
 
@@ -136,14 +163,15 @@ def build() -> dict:
     by_folder: dict = {folder: [] for folder, _ in COLLECTIONS.values()}
     results = metafile_results(REPO)
     for path in listed_configs():
-        by_folder.setdefault(osp.dirname(path), []).append(
-            describe(path, results))
+        by_folder.setdefault(osp.dirname(path),
+                             []).append(describe(path, results))
     files = {}
     for folder, models in sorted(by_folder.items()):
         meta = {}
-        defined = [dict(Name=name, **fields)
-                   for name, (home, fields) in COLLECTIONS.items()
-                   if home == folder]
+        defined = [
+            dict(Name=name, **fields)
+            for name, (home, fields) in COLLECTIONS.items() if home == folder
+        ]
         if defined:
             meta['Collections'] = defined
         meta['Models'] = models
@@ -182,8 +210,10 @@ def main(argv=None) -> int:
         else:
             os.remove(osp.join(REPO, path))
     if stale:
-        print('out of date (run python tools/misc/make_model_index.py): '
-              + ', '.join(stale), file=sys.stderr)
+        print(
+            'out of date (run python tools/misc/make_model_index.py): ' +
+            ', '.join(stale),
+            file=sys.stderr)
         return 1
     return 0
 

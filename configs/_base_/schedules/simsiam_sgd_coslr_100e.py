@@ -10,8 +10,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
 
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0,
-         end=100)
+    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100)
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

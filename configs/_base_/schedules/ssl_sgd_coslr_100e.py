@@ -6,8 +6,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
 
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0,
-         end=100)
+    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100)
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

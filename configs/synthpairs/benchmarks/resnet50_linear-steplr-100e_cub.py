@@ -85,5 +85,7 @@ auto_scale_lr = dict(base_batch_size=128)
 
 default_hooks = dict(
     checkpoint=dict(
-        interval=10, max_keep_ckpts=1, save_best='accuracy/top1',
+        interval=10,
+        max_keep_ckpts=1,
+        save_best='accuracy/top1',
         rule='greater'))

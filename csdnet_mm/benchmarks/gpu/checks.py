@@ -43,14 +43,21 @@ class Family:
 
 FAMILIES = (
     Family('classifier', 'tiny_demo.py', has_val=True),
-    Family('csdnet', 'tiny_csdnet_demo.py', memory=('queue_neck.queue', ),
-           has_val=True),
-    Family('synthpairs_mocov2', 'tiny_synthpairs_mocov2.py',
-           memory=('queue', 'perturbation.feat_bank'),
-           options=('model.backbone.init_cfg=None',
-                    'model.decoder.init_cfg=None')),
-    Family('synthpairs_simsiam', 'tiny_synthpairs_simsiam.py',
-           memory=('perturbation.feat_bank', )),
+    Family(
+        'csdnet',
+        'tiny_csdnet_demo.py',
+        memory=('queue_neck.queue', ),
+        has_val=True),
+    Family(
+        'synthpairs_mocov2',
+        'tiny_synthpairs_mocov2.py',
+        memory=('queue', 'perturbation.feat_bank'),
+        options=('model.backbone.init_cfg=None',
+                 'model.decoder.init_cfg=None')),
+    Family(
+        'synthpairs_simsiam',
+        'tiny_synthpairs_simsiam.py',
+        memory=('perturbation.feat_bank', )),
     Family('synthpairs_decoder', 'tiny_synthpairs_decoder.py'),
 )
 
@@ -177,8 +184,10 @@ def check_losses(target: str, work_dir: str, first: int,
     """
     logged = _losses(work_dir)
     missing = [it for it in range(first, last + 1) if it not in logged]
-    bad = [f'iter {it} {k}={v}' for it, terms in sorted(logged.items())
-           for k, v in terms.items() if not math.isfinite(v)]
+    bad = [
+        f'iter {it} {k}={v}' for it, terms in sorted(logged.items())
+        for k, v in terms.items() if not math.isfinite(v)
+    ]
     final = logged.get(last, {})
     detail = ', '.join(f'{k} {v:.4g}' for k, v in sorted(final.items()))
     if missing or bad:
@@ -220,8 +229,8 @@ def check_state(target: str, family: Family, precision: Precision,
     return CheckResult('state', target, 'pass', detail)
 
 
-def check_resume(target: str, straight_dir: str, resumed_dir: str,
-                 iters: int, cuda: bool) -> CheckResult:
+def check_resume(target: str, straight_dir: str, resumed_dir: str, iters: int,
+                 cuda: bool) -> CheckResult:
     """The run resumed at ``iters / 2`` ends where the uninterrupted one
     does: every tensor of the state dict and optimizer state equal.
 
@@ -246,11 +255,11 @@ def check_resume(target: str, straight_dir: str, resumed_dir: str,
                      for k, v in terms.items() if k in loss_a[it]),
                     default=0.0)
     largest = diff.max_abs_diff
-    data = dict(max_abs_diff=largest, leaves=diff.leaves,
-                loss_max_abs_diff=loss_diff)
+    data = dict(
+        max_abs_diff=largest, leaves=diff.leaves, loss_max_abs_diff=loss_diff)
     if problems or not math.isfinite(largest):
-        return CheckResult('resume', target, 'fail', '; '.join(problems) or
-                           'non-finite difference', data)
+        return CheckResult('resume', target, 'fail', '; '.join(problems)
+                           or 'non-finite difference', data)
     detail = (f'{diff.leaves} tensors of state dict + optimizer state, '
               f'logged losses after iteration {iters // 2} differ by at '
               f'most {loss_diff:.3g}')

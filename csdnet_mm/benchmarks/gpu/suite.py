@@ -49,9 +49,13 @@ def run_logged(cmd: List[str], log_path: str, env: Dict[str, str],
         log.write('$ ' + ' '.join(cmd) + '\n\n')
         log.flush()
         try:
-            rc = subprocess.run(cmd, cwd=plugin_root(), env=env, stdout=log,
-                                stderr=subprocess.STDOUT,
-                                timeout=timeout).returncode
+            rc = subprocess.run(
+                cmd,
+                cwd=plugin_root(),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout).returncode
         except subprocess.TimeoutExpired:
             log.write(f'\n[gpu_check] timed out after {timeout} s\n')
             rc = 124
@@ -80,8 +84,13 @@ def subprocess_env(cuda: bool) -> Dict[str, str]:
     return env
 
 
-def train(family: Family, precision: Precision, work_dir: str, iters: int,
-          data_root: str, env: Dict[str, str], timeout: int,
+def train(family: Family,
+          precision: Precision,
+          work_dir: str,
+          iters: int,
+          data_root: str,
+          env: Dict[str, str],
+          timeout: int,
           resume: Optional[str] = None) -> Tuple[int, float, str]:
     """One ``tools/train.py`` run of ``iters`` iterations (checkpoints
     every ``iters / 2``); returns (exit status, seconds, log path).
@@ -97,16 +106,19 @@ def train(family: Family, precision: Precision, work_dir: str, iters: int,
         resume (str, optional): The checkpoint to resume from.
     """
     splits = ('train', 'val', 'test') if family.has_val else ('train', )
-    options = [f'{split}_dataloader.dataset.data_root={data_root}'
-               for split in splits]
+    options = [
+        f'{split}_dataloader.dataset.data_root={data_root}' for split in splits
+    ]
     options += [
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={iters // 2}',
-        'default_hooks.checkpoint.max_keep_ckpts=2',
-        *family.options, *precision.options
+        'default_hooks.checkpoint.max_keep_ckpts=2', *family.options,
+        *precision.options
     ]
-    cmd = [sys.executable, 'tools/train.py', family.config_path,
-           '--work-dir', work_dir, *precision.flags]
+    cmd = [
+        sys.executable, 'tools/train.py', family.config_path, '--work-dir',
+        work_dir, *precision.flags
+    ]
     if resume:
         cmd += ['--resume', resume]
     cmd += ['--cfg-options', *options]
@@ -116,9 +128,8 @@ def train(family: Family, precision: Precision, work_dir: str, iters: int,
     return rc, seconds, log_path
 
 
-def check_family(family: Family, precisions: Sequence[Precision],
-                 out_dir: str, iters: int, data_root: str,
-                 env: Dict[str, str], timeout: int,
+def check_family(family: Family, precisions: Sequence[Precision], out_dir: str,
+                 iters: int, data_root: str, env: Dict[str, str], timeout: int,
                  cuda: bool) -> List[CheckResult]:
     """Train ``family`` once per precision, check each run, and resume the
     first precision's run from its middle checkpoint (arguments as
@@ -127,11 +138,12 @@ def check_family(family: Family, precisions: Sequence[Precision],
     for index, precision in enumerate(precisions):
         target = f'{family.name}/{precision.name}'
         try:
-            checks += check_run(family, precision, index == 0, out_dir,
-                                iters, data_root, env, timeout, cuda)
+            checks += check_run(family, precision, index == 0, out_dir, iters,
+                                data_root, env, timeout, cuda)
         except Exception as error:  # a missing or unreadable checkpoint
-            checks.append(CheckResult('train', target, 'fail',
-                                      f'{type(error).__name__}: {error}'))
+            checks.append(
+                CheckResult('train', target, 'fail',
+                            f'{type(error).__name__}: {error}'))
     return checks
 
 
@@ -155,29 +167,39 @@ def check_run(family: Family, precision: Precision, with_resume: bool,
     checks: List[CheckResult] = []
     target = f'{family.name}/{precision.name}'
     work_dir = osp.join(out_dir, 'train', family.name, precision.name)
-    rc, seconds, log = train(family, precision, work_dir, iters,
-                             data_root, env, timeout)
+    rc, seconds, log = train(family, precision, work_dir, iters, data_root,
+                             env, timeout)
     if rc != 0:
-        checks.append(CheckResult('train', target, 'fail',
-                                  f'exit {rc} ({log}): {log_tail(log)}'))
+        checks.append(
+            CheckResult('train', target, 'fail',
+                        f'exit {rc} ({log}): {log_tail(log)}'))
         return checks
-    checks.append(CheckResult('train', target, 'pass',
-                              f'{iters} iterations, {seconds:.0f} s',
-                              dict(seconds=seconds)))
+    checks.append(
+        CheckResult('train', target, 'pass',
+                    f'{iters} iterations, {seconds:.0f} s',
+                    dict(seconds=seconds)))
     checks.append(check_losses(target, work_dir, 1, iters))
     final = load_checkpoint(osp.join(work_dir, f'iter_{iters}.pth'))
     checks.append(check_state(target, family, precision, final))
     if with_resume:
         resumed_dir = work_dir + '_resumed'
         middle = osp.join(work_dir, f'iter_{iters // 2}.pth')
-        rc, seconds, log = train(family, precision, resumed_dir, iters,
-                                 data_root, env, timeout, resume=middle)
+        rc, seconds, log = train(
+            family,
+            precision,
+            resumed_dir,
+            iters,
+            data_root,
+            env,
+            timeout,
+            resume=middle)
         if rc != 0:
-            checks.append(CheckResult('resume', target, 'fail',
-                                      f'exit {rc} ({log}): {log_tail(log)}'))
+            checks.append(
+                CheckResult('resume', target, 'fail',
+                            f'exit {rc} ({log}): {log_tail(log)}'))
         else:
-            checks.append(check_resume(target, work_dir, resumed_dir,
-                                       iters, cuda))
+            checks.append(
+                check_resume(target, work_dir, resumed_dir, iters, cuda))
     return checks
 
 
@@ -195,12 +217,14 @@ def run_benchmark(spec: BenchmarkSpec, out_dir: str, dry_run: bool,
     folder = osp.join(out_dir, 'benchmark')
     os.makedirs(folder, exist_ok=True)
     out = osp.join(folder, f'{spec.name}.json')
-    timing = (['--device', 'cpu', '--repeats', '1', '--warmup', '0']
-              if dry_run else ['--device', 'cuda', '--repeats', '10',
-                               '--warmup', '3'])
-    cmd = [sys.executable, 'tools/benchmark.py', spec.config_a,
-           spec.config_b, '--batch-size', str(spec.batch_size),
-           '--input-size', str(spec.input_size), *timing, '--out', out]
+    timing = (['--device', 'cpu', '--repeats', '1', '--warmup', '0'] if dry_run
+              else ['--device', 'cuda', '--repeats', '10', '--warmup', '3'])
+    cmd = [
+        sys.executable, 'tools/benchmark.py', spec.config_a, spec.config_b,
+        '--batch-size',
+        str(spec.batch_size), '--input-size',
+        str(spec.input_size), *timing, '--out', out
+    ]
     if spec.options_b:
         cmd += ['--cfg-options-b', *spec.options_b]
     log = osp.join(folder, f'{spec.name}.log')
@@ -219,12 +243,13 @@ def summary_markdown(summary: dict) -> str:
     Args:
         summary (dict): What ``summary.json`` holds.
     """
-    lines = ['# GPU check', '', summary['mode'], '',
-             f"device: {summary['device']}, torch {summary['torch']}, "
-             f"{summary['iters']} iterations per run, "
-             f"{summary['wall_s']:.0f} s wall", '',
-             '| check | target | status | detail |',
-             '| --- | --- | --- | --- |']
+    lines = [
+        '# GPU check', '', summary['mode'], '',
+        f"device: {summary['device']}, torch {summary['torch']}, "
+        f"{summary['iters']} iterations per run, "
+        f"{summary['wall_s']:.0f} s wall", '',
+        '| check | target | status | detail |', '| --- | --- | --- | --- |'
+    ]
     for check in summary['checks']:
         lines.append(f"| {check['kind']} | {check['target']} | "
                      f"{check['status']} | "
@@ -232,15 +257,18 @@ def summary_markdown(summary: dict) -> str:
     counts: Dict[str, int] = {}
     for check in summary['checks']:
         counts[check['status']] = counts.get(check['status'], 0) + 1
-    benchmarks = [c for c in summary['checks']
-                  if c['kind'] == 'benchmark' and c['data']]
+    benchmarks = [
+        c for c in summary['checks'] if c['kind'] == 'benchmark' and c['data']
+    ]
     if benchmarks:
-        lines += ['', f"Benchmarks ({benchmarks[0]['data']['device']}, "
-                  'fp32, median of the repetitions; A = baseline, '
-                  'B = method):', '',
-                  '| pair | batch | px | step B/A | inference B/A | '
-                  'images/s A | images/s B | peak MiB A | peak MiB B | '
-                  'peak B/A |', '| --- ' * 10 + '|']
+        lines += [
+            '', f"Benchmarks ({benchmarks[0]['data']['device']}, "
+            'fp32, median of the repetitions; A = baseline, '
+            'B = method):', '',
+            '| pair | batch | px | step B/A | inference B/A | '
+            'images/s A | images/s B | peak MiB A | peak MiB B | '
+            'peak B/A |', '| --- ' * 10 + '|'
+        ]
         for check in benchmarks:
             d = check['data']
             lines.append(
@@ -249,9 +277,10 @@ def summary_markdown(summary: dict) -> str:
                 f"{d['inference_ratio']:.3f} | {d['images_per_s_a']:.1f} | "
                 f"{d['images_per_s_b']:.1f} | {d['peak_mb_a']:.0f} | "
                 f"{d['peak_mb_b']:.0f} | {d['peak_ratio']:.3f} |")
-    lines += ['', 'result: ' + ('FAIL' if summary['failed'] else 'PASS') +
-              ' (' + ', '.join(f'{n} {s}' for s, n in sorted(counts.items()))
-              + ')']
+    lines += [
+        '', 'result: ' + ('FAIL' if summary['failed'] else 'PASS') + ' (' +
+        ', '.join(f'{n} {s}' for s, n in sorted(counts.items())) + ')'
+    ]
     if any(c['status'] == 'inexact' for c in summary['checks']):
         lines.append('inexact: resume differs from the uninterrupted run '
                      'by the reported amount (nondeterministic CUDA '
@@ -263,15 +292,19 @@ def summary_markdown(summary: dict) -> str:
 
 
 def _print(check: CheckResult) -> None:
-    print(f'[{check.status}] {check.kind} {check.target}: {check.detail}',
-          flush=True)
+    print(
+        f'[{check.status}] {check.kind} {check.target}: {check.detail}',
+        flush=True)
 
 
-def run_gpu_check(out_dir: Optional[str] = None, iters: Optional[int] = None,
+def run_gpu_check(out_dir: Optional[str] = None,
+                  iters: Optional[int] = None,
                   jobs: Optional[int] = None,
                   families: Optional[Sequence[str]] = None,
-                  skip_train: bool = False, skip_benchmark: bool = False,
-                  dry_run: bool = False, timeout: int = 600) -> int:
+                  skip_train: bool = False,
+                  skip_benchmark: bool = False,
+                  dry_run: bool = False,
+                  timeout: int = 600) -> int:
     """Run the check, print and write its summary; the exit status (1 if a
     check failed).
 
@@ -294,17 +327,18 @@ def run_gpu_check(out_dir: Optional[str] = None, iters: Optional[int] = None,
     if not torch.cuda.is_available():
         print(NO_CUDA_MESSAGE, flush=True)
     elif not cuda:
-        print('--dry-run: running the CPU dry run of the same checks.',
-              flush=True)
-    if not skip_train and not osp.isdir(osp.join(PACKAGE, '.mim',
-                                                 'configs')):
+        print(
+            '--dry-run: running the CPU dry run of the same checks.',
+            flush=True)
+    if not skip_train and not osp.isdir(osp.join(PACKAGE, '.mim', 'configs')):
         # The tiny configs inherit the demo configs from there.
         raise UserInputError(
             f'{PACKAGE}/.mim/configs is missing: install the package '
             '(`pip install -e .` in a checkout) before training the tiny '
             'configs')
-    out_dir = osp.abspath(out_dir or osp.join(
-        'work_dirs', 'gpu_check', time.strftime('%Y%m%d_%H%M%S')))
+    out_dir = osp.abspath(
+        out_dir
+        or osp.join('work_dirs', 'gpu_check', time.strftime('%Y%m%d_%H%M%S')))
     os.makedirs(out_dir, exist_ok=True)
     iters = iters or (2 if dry_run else 4)
     chosen = [f for f in FAMILIES if not families or f.name in families]
@@ -319,14 +353,13 @@ def run_gpu_check(out_dir: Optional[str] = None, iters: Optional[int] = None,
 
         # Generated once up front so that parallel runs do not race to
         # create it.
-        data_root = ensure_demo_ufg(osp.join(out_dir, 'data', 'ufg_demo'),
-                                    **DEMO_SPEC)
+        data_root = ensure_demo_ufg(
+            osp.join(out_dir, 'data', 'ufg_demo'), **DEMO_SPEC)
         with ThreadPoolExecutor(
                 max_workers=jobs or (1 if dry_run else len(chosen))) as pool:
             futures = [
                 pool.submit(check_family, family, precisions, out_dir, iters,
-                            data_root, env, timeout, cuda)
-                for family in chosen
+                            data_root, env, timeout, cuda) for family in chosen
             ]
             for future in futures:
                 for check in future.result():
@@ -334,8 +367,7 @@ def run_gpu_check(out_dir: Optional[str] = None, iters: Optional[int] = None,
                     _print(check)
     if not skip_benchmark:
         for spec in benchmark_specs(dry_run):
-            checks.append(run_benchmark(spec, out_dir, dry_run, env,
-                                        timeout))
+            checks.append(run_benchmark(spec, out_dir, dry_run, env, timeout))
             _print(checks[-1])
 
     if not dry_run:

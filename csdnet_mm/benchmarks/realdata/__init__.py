@@ -19,8 +19,10 @@ from .ssl_archive import (add_run, key_of, machines_of, open_archive,
 from .suites import CSDNetSuite, MainSuite, SSLSuite, ensure_weights
 from .tables import per_unit_of, summarize, summarize_ssl, summarize_suite
 
-__all__ = ['definitions', 'run', 'summarize', 'summarize_ssl',
-           'summarize_suite', 'per_unit_of']
+__all__ = [
+    'definitions', 'run', 'summarize', 'summarize_ssl', 'summarize_suite',
+    'per_unit_of'
+]
 
 
 def run_in_parallel(args, children: ChildProcesses, weights,
@@ -51,21 +53,24 @@ def write_results(out_dir: str, results: Dict, table: str) -> None:
 
 def run_main_suite(args, children: ChildProcesses) -> int:
     lock = threading.Lock()
-    per_seed = run_in_parallel(
-        args, children, (WEIGHTS, ),
-        {seed: MainSuite(args, seed, children, lock).run
-         for seed in args.seeds})
+    per_seed = run_in_parallel(args, children, (WEIGHTS, ), {
+        seed: MainSuite(args, seed, children, lock).run
+        for seed in args.seeds
+    })
     if per_seed is None:
         return 1
     if not args.dry_run:
-        write_results(args.work_dir, {str(s): r for s, r in per_seed.items()},
-                      summarize(per_seed))
+        write_results(args.work_dir, {
+            str(s): r
+            for s, r in per_seed.items()
+        }, summarize(per_seed))
     return 0
 
 
 def run_csdnet_suite(args, children: ChildProcesses) -> int:
     """Train the suite's runs (each archived as it finishes with
-    ``--archive``), or with ``--report`` tabulate the archive alone."""
+    ``--archive``; the table then has the archive's runs of those units
+    too), or with ``--report`` tabulate the archive alone."""
     archive = RunArchive(args.archive, args.suite) if args.archive else None
     if args.report:
         per_unit = per_unit_of(archive.runs())
@@ -77,17 +82,33 @@ def run_csdnet_suite(args, children: ChildProcesses) -> int:
         lock = threading.Lock()
         per_unit = run_in_parallel(
             args, children,
-            sorted({BACKBONES[b].weights for b in args.backbones}),
-            {unit: CSDNetSuite(args, *unit, children, lock,
-                               archive.add if archive else None).run
-             for unit in units})
+            sorted({BACKBONES[b].weights
+                    for b in args.backbones}), {
+                        unit:
+                        CSDNetSuite(args, *unit, children, lock,
+                                    archive.add if archive else None).run
+                        for unit in units
+                    })
         if per_unit is None:
             return 1
         if args.dry_run:
             return 0
-    write_results(osp.join(args.work_dir, args.suite),
-                  {'/'.join(map(str, u)): r for u, r in per_unit.items()},
-                  summarize_suite(args.suite, per_unit))
+        if archive:
+            # The table also has the rows earlier calls archived (--runs
+            # may have trained a few rows of these units only).
+            archived = per_unit_of(archive.runs())
+            per_unit = {
+                unit: {
+                    **archived.get(unit, {}),
+                    **runs
+                }
+                for unit, runs in per_unit.items()
+            }
+    write_results(
+        osp.join(args.work_dir, args.suite), {
+            '/'.join(map(str, u)): r
+            for u, r in per_unit.items()
+        }, summarize_suite(args.suite, per_unit))
     return 0
 
 
@@ -106,26 +127,33 @@ def run_ssl_suite(args, children: ChildProcesses) -> int:
     on_finished = archive_run if archive and not args.report else None
     lock = threading.Lock()
     per_seed = run_in_parallel(
-        args, children, (),
-        {seed: SSLSuite(args, seed, children, lock, on_finished).run
-         for seed in args.seeds})
+        args, children, (), {
+            seed: SSLSuite(args, seed, children, lock, on_finished).run
+            for seed in args.seeds
+        })
     if per_seed is None:
         return 1
     if args.dry_run:
         return 0
-    records = {key_of(seed, name): record
-               for seed, rows in per_seed.items()
-               for name, record in rows.items()}
+    records = {
+        key_of(seed, name): record
+        for seed, rows in per_seed.items()
+        for name, record in rows.items()
+    }
     if archive:
         for record in records.values():
             add_run(archive, record)  # also those --report found
-        records = {key: record for key, record in archive.runs().items()
-                   if record['seed'] in args.seeds and
-                   record['run'] in args.ssl_runs}
+        records = {
+            key: record
+            for key, record in archive.runs().items()
+            if record['seed'] in args.seeds and record['run'] in args.ssl_runs
+        }
     table = per_seed_of(records.values())
-    write_results(osp.join(args.work_dir, 'ssl'),
-                  {str(s): r for s, r in table.items()},
-                  summarize_ssl(table, machines_of(records.values())))
+    write_results(
+        osp.join(args.work_dir, 'ssl'), {
+            str(s): r
+            for s, r in table.items()
+        }, summarize_ssl(table, machines_of(records.values())))
     return 0
 
 

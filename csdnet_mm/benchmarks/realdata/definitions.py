@@ -9,7 +9,8 @@ WEIGHTS = 'checkpoints/efficientnet-lite0_in1k_mmpretrain.pth'
 MOBILENET_WEIGHTS = 'checkpoints/mobilenetv2_in1k_deepsort_mmpretrain.pth'
 # Converted ImageNet weights the configs load, and the tool writing each.
 WEIGHT_CONVERTERS = {
-    WEIGHTS: 'tools/model_converters/efficientnet_lite_to_mmpretrain.py',
+    WEIGHTS:
+    'tools/model_converters/efficientnet_lite_to_mmpretrain.py',
     MOBILENET_WEIGHTS:
     'tools/model_converters/mobilenetv2_deepsort_to_mmpretrain.py',
 }
@@ -78,14 +79,14 @@ class Row:
 
 
 BACKBONES = {
-    'efficientnet-lite0': Backbone(
-        'efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
-        'csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
-        WEIGHTS),
-    'mobilenet-v2': Backbone(
-        'mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
-        'csdnet_mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
-        MOBILENET_WEIGHTS),
+    'efficientnet-lite0':
+    Backbone('efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
+             'csdnet_efficientnet-lite0_1xb16-coslr-30e_fmnist8-10shot.py',
+             WEIGHTS),
+    'mobilenet-v2':
+    Backbone('mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
+             'csdnet_mobilenet-v2_1xb16-coslr-30e_fmnist8-10shot.py',
+             MOBILENET_WEIGHTS),
 }
 TASKS = {
     'fmnist8-10shot': Task(None, 10),
@@ -96,9 +97,10 @@ NO_VIEW = ('custom_hooks.0.start=1000000000', )
 NO_DDL = ('model.queue_neck=None', 'model.qc_loss=None')
 NO_SSDT = ('model.ssdt_loss=None', )
 # configs/_base_/schedules/fmnist_sgd_coslr_30e.py at twice its 30 epochs.
-DOUBLE_SCHEDULE = tuple(f'{key}=60' for key in (
-    'train_cfg.max_epochs', 'train_cfg.val_interval',
-    'param_scheduler.0.T_max', 'param_scheduler.0.end'))
+DOUBLE_SCHEDULE = tuple(
+    f'{key}=60'
+    for key in ('train_cfg.max_epochs', 'train_cfg.val_interval',
+                'param_scheduler.0.T_max', 'param_scheduler.0.end'))
 ABLATION = (
     Row('stock', 'stock ImageClassifier', False),
     Row('reweight', 'SSDP re-weighting only', True,
@@ -110,9 +112,10 @@ ABLATION = (
     # Controls: as many image passes as two views, and a second view that
     # is a random crop-and-zoom of SSDP's box size (no learned region).
     Row('stock_2x', 'control: stock, 2x epochs', False, DOUBLE_SCHEDULE),
-    Row('random_view', 'control: stock + random crop-and-zoom view', True,
-        NO_DDL + NO_SSDT + ('model.neck.reweight=none',
-                            'model.neck.box_placement=random')),
+    Row(
+        'random_view', 'control: stock + random crop-and-zoom view', True,
+        NO_DDL + NO_SSDT +
+        ('model.neck.reweight=none', 'model.neck.box_placement=random')),
 )
 STABILITY_LRS = (0.003, 0.01, 0.03)
 NECK_LR_MULTS = (1, 10)
@@ -128,17 +131,19 @@ def stability_rows() -> Tuple[Row, ...]:
     rows = []
     for lr in STABILITY_LRS:
         lr_option = f'optim_wrapper.optimizer.lr={lr}'
-        rows.append(Row(f'stock_lr{lr}', f'stock, lr {lr}', False,
-                        (lr_option, )))
+        rows.append(
+            Row(f'stock_lr{lr}', f'stock, lr {lr}', False, (lr_option, )))
         for mult in NECK_LR_MULTS:
-            rows.append(Row(f'csdnet_lr{lr}_neck{mult}x',
-                            f'CSDNet, lr {lr}, neck x{mult}', True,
-                            (lr_option, f'{NECK_LR_MULT_KEY}={mult}')))
+            rows.append(
+                Row(f'csdnet_lr{lr}_neck{mult}x',
+                    f'CSDNet, lr {lr}, neck x{mult}', True,
+                    (lr_option, f'{NECK_LR_MULT_KEY}={mult}')))
     lr, mult = OLD_SSDP_RATE, OLD_SSDP_NECK_MULT
-    rows.append(Row(f'csdnet_norm-none_lr{lr}_neck{mult}x',
-                    f"CSDNet, pattern_norm='none', lr {lr}, neck x{mult}",
-                    True, (f'optim_wrapper.optimizer.lr={lr}',
-                           f'{NECK_LR_MULT_KEY}={mult}', *OLD_SSDP)))
+    rows.append(
+        Row(f'csdnet_norm-none_lr{lr}_neck{mult}x',
+            f"CSDNet, pattern_norm='none', lr {lr}, neck x{mult}", True,
+            (f'optim_wrapper.optimizer.lr={lr}', f'{NECK_LR_MULT_KEY}={mult}',
+             *OLD_SSDP)))
     return tuple(rows)
 
 
@@ -185,12 +190,15 @@ class LinearEval:
 
 # Label fraction (%) -> linear evaluation.
 SSL_LINEAR: Dict[int, LinearEval] = {
-    100: LinearEval(
-        'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px.py', False),
-    50: LinearEval(
+    100:
+    LinearEval('resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px.py',
+               False),
+    50:
+    LinearEval(
         'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px_50pct.py',
         True),
-    20: LinearEval(
+    20:
+    LinearEval(
         'resnet18-cifar-w32_1xb64-linear-steplr-30e_fmnist8-32px_20pct.py',
         True),
 }
@@ -237,6 +245,6 @@ SSL_ROWS = (
     SSLRow('synthpairs_simsiam', 'SynthPairs-SimSiam', 'synthpairs_simsiam'),
 )
 SSL_METRICS = ([(f'linear{p}/test', f'linear {p} % (test)')
-                for p in SSL_LINEAR] +
-               [('retrieval/rank1', 'rank-1'), ('retrieval/rank5', 'rank-5'),
-                ('retrieval/mAP', 'mAP')])
+                for p in SSL_LINEAR] + [('retrieval/rank1', 'rank-1'),
+                                        ('retrieval/rank5', 'rank-5'),
+                                        ('retrieval/mAP', 'mAP')])

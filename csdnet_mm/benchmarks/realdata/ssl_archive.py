@@ -30,21 +30,22 @@ def add_run(archive: RunArchive, record: Dict) -> None:
     if old is not None and old.get('metrics') == record['metrics']:
         return
     if old is not None:
-        changed = ', '.join(
-            f'{name} {old["metrics"].get(name)} -> {value}'
-            for name, value in record['metrics'].items()
-            if old['metrics'].get(name) != value)
-        print(f'warning: seed {record["seed"]}, {record["run"]}: the '
-              f'finished run\'s metrics differ from {archive.path}\'s '
-              f'({changed}); keeping the run\'s', file=sys.stderr)
+        changed = ', '.join(f'{name} {old["metrics"].get(name)} -> {value}'
+                            for name, value in record['metrics'].items()
+                            if old['metrics'].get(name) != value)
+        print(
+            f'warning: seed {record["seed"]}, {record["run"]}: the '
+            f'finished run\'s metrics differ from {archive.path}\'s '
+            f'({changed}); keeping the run\'s',
+            file=sys.stderr)
     archive.add(key, record)
 
 
 def _by_seed(records: Iterable[Dict], field) -> Dict[int, Dict]:
     order = {row.name: i for i, row in enumerate(defs.SSL_ROWS)}
     per_seed: Dict[int, Dict] = {}
-    for record in sorted(records, key=lambda r: (r['seed'],
-                                                 order.get(r['run'], 99))):
+    for record in sorted(
+            records, key=lambda r: (r['seed'], order.get(r['run'], 99))):
         per_seed.setdefault(record['seed'], {})[record['run']] = field(record)
     return per_seed
 

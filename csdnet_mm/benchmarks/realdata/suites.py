@@ -33,8 +33,10 @@ def dataloaders_of(config: str) -> Tuple[str, ...]:
     every seed trains and tests with it)."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
-    return tuple(loader for loader in ('train_dataloader', 'val_dataloader',
-                                       'test_dataloader') if cfg.get(loader))
+    return tuple(
+        loader
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        if cfg.get(loader))
 
 
 def read_json(path: str) -> Dict:
@@ -42,14 +44,14 @@ def read_json(path: str) -> Dict:
         return json.load(f)
 
 
-def ensure_weights(dry_run: bool, weights=(defs.WEIGHTS, ),
+def ensure_weights(dry_run: bool,
+                   weights=(defs.WEIGHTS, ),
                    cwd: Optional[str] = None) -> None:
     """Convert the ImageNet weights the configs load, where missing."""
     for path in weights:
         if osp.isfile(osp.join(cwd or '.', path)):
             continue
-        cmd = [sys.executable, plugin_file(defs.WEIGHT_CONVERTERS[path]),
-               path]
+        cmd = [sys.executable, plugin_file(defs.WEIGHT_CONVERTERS[path]), path]
         print(' '.join(cmd), flush=True)
         if not dry_run and subprocess.run(cmd, cwd=cwd).returncode:
             raise StepFailed(f'converting {path} failed (pip install '
@@ -70,8 +72,12 @@ class SeedSteps:
 
     tag = 'seed {seed}'
 
-    def __init__(self, args, seed: int, children: ChildProcesses,
-                 print_lock: threading.Lock, root: Optional[str] = None,
+    def __init__(self,
+                 args,
+                 seed: int,
+                 children: ChildProcesses,
+                 print_lock: threading.Lock,
+                 root: Optional[str] = None,
                  data_root: Optional[str] = None):
         self.args, self.seed = args, seed
         self.children, self.lock = children, print_lock
@@ -90,12 +96,12 @@ class SeedSteps:
         if self.args.threads:
             env['OMP_NUM_THREADS'] = str(self.args.threads)
         self._say(f'{name} ...')
-        returncode = self.children.run(cmd, log, env=env,
-                                       cwd=self.args.cwd)
+        returncode = self.children.run(cmd, log, env=env, cwd=self.args.cwd)
         if returncode != 0:
-            raise StepFailed(f'{self.tag.format(**vars(self))}, {name}: '
-                             f'exit status {returncode}; log {log}:\n'
-                             f'{log_tail(log)}', returncode, log)
+            raise StepFailed(
+                f'{self.tag.format(**vars(self))}, {name}: '
+                f'exit status {returncode}; log {log}:\n'
+                f'{log_tail(log)}', returncode, log)
 
     def _data_options(self, config: str, subset: bool = False) -> List[str]:
         # A label-subset dataset wraps the training set one level deeper.
@@ -104,7 +110,10 @@ class SeedSteps:
                  f'{loader}.dataset.data_root={self.data_root}')
                 for loader in dataloaders_of(config)]
 
-    def train(self, name: str, config: str, *options: str,
+    def train(self,
+              name: str,
+              config: str,
+              *options: str,
               subset: bool = False) -> str:
         """Train (or resume, or skip) one run; return its last checkpoint."""
         work_dir = osp.join(self.root, name)
@@ -113,13 +122,17 @@ class SeedSteps:
             with open(done) as f:
                 return f.read().strip()
         config = plugin_file('configs', defs.CONFIG_DIR, config)
-        cmd = [sys.executable, plugin_file('tools', 'train.py'), config,
-               '--work-dir', work_dir]
+        cmd = [
+            sys.executable,
+            plugin_file('tools', 'train.py'), config, '--work-dir', work_dir
+        ]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             cmd.append('--resume')  # an interrupted earlier run
-        cmd += ['--cfg-options', f'randomness.seed={self.seed}',
-                *self._data_options(config, subset), *options,
-                *self.args.cfg_options]
+        cmd += [
+            '--cfg-options', f'randomness.seed={self.seed}',
+            *self._data_options(config, subset), *options,
+            *self.args.cfg_options
+        ]
         self._run(f'train {name}', cmd, osp.join(work_dir, 'train.log'))
         if self.args.dry_run:
             return osp.join(work_dir, 'CHECKPOINT')
@@ -144,26 +157,33 @@ class SeedSteps:
         if osp.isfile(out):
             return read_json(out)
         config = plugin_file('configs', defs.CONFIG_DIR, config)
-        cmd = [sys.executable, plugin_file('tools', 'test.py'), config,
-               checkpoint, '--work-dir', work_dir, '--cfg-options',
-               *self._data_options(config), *extra]
+        cmd = [
+            sys.executable,
+            plugin_file('tools', 'test.py'), config, checkpoint, '--work-dir',
+            work_dir, '--cfg-options', *self._data_options(config), *extra
+        ]
         self._run(f'test {name}', cmd, osp.join(work_dir, 'test.log'))
         return {} if self.args.dry_run else read_json(out)
 
-    def prepare_data(self, shots=None, classes=None, unlabeled=None,
-                     val: int = 0, test: Optional[int] = None) -> None:
+    def prepare_data(self,
+                     shots=None,
+                     classes=None,
+                     unlabeled=None,
+                     val: int = 0,
+                     test: Optional[int] = None) -> None:
         """Write this seed's data set (the main suite's counts unless
         given)."""
         shots = self.args.shots if shots is None else shots
-        unlabeled = (self.args.unlabeled_per_class if unlabeled is None
-                     else unlabeled)
+        unlabeled = (
+            self.args.unlabeled_per_class if unlabeled is None else unlabeled)
         cmd = [
             sys.executable,
             plugin_file('tools', 'dataset_converters',
-                        'prepare_fashion_mnist_fewshot.py'),
-            '--out', self.data_root, '--seed', str(self.seed), '--shots',
-            str(shots), '--unlabeled-per-class', str(unlabeled),
-            '--test-per-class',
+                        'prepare_fashion_mnist_fewshot.py'), '--out',
+            self.data_root, '--seed',
+            str(self.seed), '--shots',
+            str(shots), '--unlabeled-per-class',
+            str(unlabeled), '--test-per-class',
             str(self.args.test_per_class if test is None else test)
         ]
         if val:
@@ -172,8 +192,7 @@ class SeedSteps:
             cmd += ['--classes', ','.join(map(str, classes))]
         if self.args.src:
             cmd += ['--src', self.args.src]
-        self._run('prepare data', cmd,
-                  osp.join(self.root, 'prepare_data.log'))
+        self._run('prepare data', cmd, osp.join(self.root, 'prepare_data.log'))
 
 
 class MainSuite(SeedSteps):
@@ -210,11 +229,19 @@ class CSDNetSuite(SeedSteps):
 
     tag = '{backbone} {task} seed {seed}'
 
-    def __init__(self, args, backbone: str, task: str, seed: int,
-                 children: ChildProcesses, print_lock: threading.Lock,
+    def __init__(self,
+                 args,
+                 backbone: str,
+                 task: str,
+                 seed: int,
+                 children: ChildProcesses,
+                 print_lock: threading.Lock,
                  on_finished: Optional[Callable[[str, Dict], None]] = None):
         super().__init__(
-            args, seed, children, print_lock,
+            args,
+            seed,
+            children,
+            print_lock,
             root=osp.join(args.work_dir, args.suite, backbone, task,
                           f'seed{seed}'),
             data_root=osp.join(args.data_dir, task, f'seed{seed}'))
@@ -222,16 +249,16 @@ class CSDNetSuite(SeedSteps):
         self.on_finished = on_finished
         classes = defs.TASKS[task].classes
         self.task_options = [] if classes is None else [
-            f'{key}.num_classes={len(classes)}' for key in (
-                'model.head', 'data_preprocessor',
-                'train_dataloader.dataset', 'val_dataloader.dataset',
-                'test_dataloader.dataset')
+            f'{key}.num_classes={len(classes)}'
+            for key in ('model.head', 'data_preprocessor',
+                        'train_dataloader.dataset', 'val_dataloader.dataset',
+                        'test_dataloader.dataset')
         ]
 
     def prepare_data(self) -> None:
         task = defs.TASKS[self.task]
-        super().prepare_data(task.shots, task.classes, unlabeled=0,
-                             val=self.args.val_per_class)
+        super().prepare_data(
+            task.shots, task.classes, unlabeled=0, val=self.args.val_per_class)
 
     def _run(self, name: str, cmd: List[str], log: str) -> None:
         try:
@@ -250,13 +277,18 @@ class CSDNetSuite(SeedSteps):
             return read_json(osp.join(work_dir, RECORD_FILE))
         backbone = defs.BACKBONES[self.backbone]
         config = backbone.csdnet if row.csdnet else backbone.stock
-        options = (list(self.task_options) +
-                   ['val_dataloader.dataset.split=val'] + list(row.options))
-        record = dict(suite=self.args.suite, backbone=self.backbone,
-                      task=self.task, seed=self.seed, run=row.name,
-                      config=f'configs/{defs.CONFIG_DIR}/{config}',
-                      options=options + list(self.args.cfg_options),
-                      val_per_class=self.args.val_per_class)
+        options = (
+            list(self.task_options) + ['val_dataloader.dataset.split=val'] +
+            list(row.options))
+        record = dict(
+            suite=self.args.suite,
+            backbone=self.backbone,
+            task=self.task,
+            seed=self.seed,
+            run=row.name,
+            config=f'configs/{defs.CONFIG_DIR}/{config}',
+            options=options + list(self.args.cfg_options),
+            val_per_class=self.args.val_per_class)
         started = time.time()
         try:
             checkpoint = self.train(row.name, config, *options)
@@ -266,18 +298,25 @@ class CSDNetSuite(SeedSteps):
             self._say(f'{row.name}: collapsed')
             record['collapsed_at'] = int(match.group(1)) if match else -1
         else:
-            test = self.test(row.name, config, checkpoint,
-                             extra=self.task_options)
+            test = self.test(
+                row.name, config, checkpoint, extra=self.task_options)
             # accuracy/top1 -> val/top1, test/top1
             record['metrics'] = {
-                **{f'val/{k.split("/")[-1]}': v
-                   for k, v in self.final_val(row.name).items()},
-                **{f'test/{k.split("/")[-1]}': v for k, v in test.items()}}
+                **{
+                    f'val/{k.split("/")[-1]}': v
+                    for k, v in self.final_val(row.name).items()
+                },
+                **{
+                    f'test/{k.split("/")[-1]}': v
+                    for k, v in test.items()
+                }
+            }
         if self.args.dry_run:
             return record
-        record.update(seconds=round(time.time() - started, 1),
-                      commit=commit(),
-                      machine=machine(self.args.threads))
+        record.update(
+            seconds=round(time.time() - started, 1),
+            commit=commit(),
+            machine=machine(self.args.threads))
         with open(osp.join(work_dir, RECORD_FILE), 'w') as f:
             json.dump(record, f, indent=1)
         return record
@@ -303,11 +342,17 @@ class SSLSuite(SeedSteps):
 
     tag = 'ssl seed {seed}'
 
-    def __init__(self, args, seed: int, children: ChildProcesses,
+    def __init__(self,
+                 args,
+                 seed: int,
+                 children: ChildProcesses,
                  print_lock: threading.Lock,
                  on_finished: Optional[Callable[[Dict], None]] = None):
         super().__init__(
-            args, seed, children, print_lock,
+            args,
+            seed,
+            children,
+            print_lock,
             root=osp.join(args.work_dir, 'ssl', f'seed{seed}'),
             data_root=osp.join(args.data_dir, 'ssl-pool8k', f'seed{seed}'))
         self.on_finished = on_finished
@@ -322,22 +367,25 @@ class SSLSuite(SeedSteps):
         encoder = f'model.backbone.init_cfg.checkpoint={checkpoint}'
         for fraction, linear in defs.SSL_LINEAR.items():
             run = f'{name}_linear{fraction}'
-            trained = self.train(run, linear.config, encoder,
-                                 subset=linear.subset)
+            trained = self.train(
+                run, linear.config, encoder, subset=linear.subset)
             val = self.final_val(run)
             if val:
                 metrics[f'linear{fraction}/val'] = val['accuracy/top1']
             test = self.test(run, linear.config, trained)
-            metrics.update({f'linear{fraction}/test': v
-                            for v in test.values()})
-        metrics.update(self.test(f'{name}_retrieval',
-                                 defs.SSL_CONFIGS['retrieval'], checkpoint))
+            metrics.update(
+                {f'linear{fraction}/test': v
+                 for v in test.values()})
+        metrics.update(
+            self.test(f'{name}_retrieval', defs.SSL_CONFIGS['retrieval'],
+                      checkpoint))
         return metrics
 
     def finished(self, name: str) -> bool:
         """Whether every evaluation of encoder ``name`` has finished."""
-        linear = [osp.join(self.root, f'{name}_linear{f}')
-                  for f in defs.SSL_LINEAR]
+        linear = [
+            osp.join(self.root, f'{name}_linear{f}') for f in defs.SSL_LINEAR
+        ]
         return all(
             osp.isfile(osp.join(run, 'finished_checkpoint'))
             for run in linear) and all(
@@ -350,17 +398,20 @@ class SSLSuite(SeedSteps):
         command spent on the row (its training and evaluations; a run
         resumed from a checkpoint counts from the resume); None with the
         commit and machine for a run this command did not make."""
-        config = defs.SSL_CONFIGS['decoder' if row.method is None else
-                                  row.method]
+        config = defs.SSL_CONFIGS['decoder' if row.method is
+                                  None else row.method]
         made_here = seconds is not None
-        return dict(suite='ssl', seed=self.seed, run=row.name,
-                    config=f'configs/{defs.CONFIG_DIR}/{config}',
-                    options=list(row.options) + list(self.args.cfg_options),
-                    val_per_class=self.args.val_per_class, metrics=metrics,
-                    seconds=seconds,
-                    commit=commit() if made_here else None,
-                    machine=(machine(self.args.threads)
-                             if made_here else None))
+        return dict(
+            suite='ssl',
+            seed=self.seed,
+            run=row.name,
+            config=f'configs/{defs.CONFIG_DIR}/{config}',
+            options=list(row.options) + list(self.args.cfg_options),
+            val_per_class=self.args.val_per_class,
+            metrics=metrics,
+            seconds=seconds,
+            commit=commit() if made_here else None,
+            machine=(machine(self.args.threads) if made_here else None))
 
     def reported(self, rows: List[defs.SSLRow]) -> Dict[str, Dict]:
         """``--report``: the records of the rows whose evaluations have
@@ -372,8 +423,9 @@ class SSLSuite(SeedSteps):
                 records[row.name] = read_json(saved)
             elif self.finished(row.name):
                 # evaluate() only reads saved metrics once finished() holds.
-                records[row.name] = self.record_of(
-                    row, self.evaluate(row.name, ''), None)
+                records[row.name] = self.record_of(row,
+                                                   self.evaluate(row.name, ''),
+                                                   None)
         return records
 
     def run(self) -> Dict[str, Dict]:
@@ -382,8 +434,7 @@ class SSLSuite(SeedSteps):
         if self.args.report:
             return self.reported(rows)
         self.prepare_data()
-        stage1 = self.train('synthpairs_decoder',
-                            defs.SSL_CONFIGS['decoder'])
+        stage1 = self.train('synthpairs_decoder', defs.SSL_CONFIGS['decoder'])
         start = ('model.backbone.init_cfg.type=Pretrained',
                  f'model.backbone.init_cfg.checkpoint={stage1}',
                  'model.backbone.init_cfg.prefix=backbone.')
@@ -401,8 +452,7 @@ class SSLSuite(SeedSteps):
                 if row.method in defs.SSL_BASELINES:
                     options = (f'model.decoder.init_cfg.checkpoint={stage1}',
                                ) + options
-                checkpoint = self.train(row.name,
-                                        defs.SSL_CONFIGS[row.method],
+                checkpoint = self.train(row.name, defs.SSL_CONFIGS[row.method],
                                         *start, *options)
             metrics = self.evaluate(row.name, checkpoint)
             if self.args.dry_run:

@@ -31,28 +31,31 @@ def summarize(per_seed: Dict[int, Dict[str, Dict[str, float]]]) -> str:
     for run, label in defs.CLASSIFIER_ROWS:
         lines.append(f'| {label} | {cell_of(run, "accuracy/top1")} |')
     lines += [
-        '', '| encoder | ' + ' | '.join(m[2] for m in defs.ENCODER_METRICS)
-        + ' |', '|---' * (len(defs.ENCODER_METRICS) + 1) + '|'
+        '',
+        '| encoder | ' + ' | '.join(m[2] for m in defs.ENCODER_METRICS) + ' |',
+        '|---' * (len(defs.ENCODER_METRICS) + 1) + '|'
     ]
     for encoder, label in defs.ENCODER_ROWS:
-        cells = [cell_of(f'{encoder}_{run}', key)
-                 for run, key, _ in defs.ENCODER_METRICS]
+        cells = [
+            cell_of(f'{encoder}_{run}', key)
+            for run, key, _ in defs.ENCODER_METRICS
+        ]
         lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
 def cell(values: List[float]) -> str:
     """'mean ± std (each value)'."""
-    return f'{mean_std(values)} (' + ' / '.join(
-        f'{v:.1f}' for v in values) + ')'
+    return f'{mean_std(values)} (' + ' / '.join(f'{v:.1f}'
+                                                for v in values) + ')'
 
 
 def seed_list(seeds: List[int]) -> str:
     return ' / '.join(map(str, seeds))
 
 
-def summarize_suite(suite: str,
-                    per_unit: Dict[Tuple[str, str, int], Dict]) -> str:
+def summarize_suite(suite: str, per_unit: Dict[Tuple[str, str, int],
+                                               Dict]) -> str:
     """Markdown tables, one per backbone and task: mean ± sample std over
     the seeds with each seed's value; the ablation also gives each row's
     paired difference to the stock classifier.
@@ -65,40 +68,50 @@ def summarize_suite(suite: str,
     """
     units = sorted({(b, t) for b, t, _ in per_unit})
     # The rows every unit has (``--runs`` may have narrowed a call).
-    rows = [r for r in defs.suite_rows(suite)
-            if all(r.name in u for u in per_unit.values())]
+    rows = [
+        r for r in defs.suite_rows(suite)
+        if all(r.name in u for u in per_unit.values())
+    ]
     ablation = suite == 'csdnet-ablation'
     lines = []
     for backbone, task in units:
-        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone,
-                                                               task))
+        seeds = sorted(s for b, t, s in per_unit if (b, t) == (backbone, task))
         results = [per_unit[(backbone, task, s)] for s in seeds]
-        lines += ['', f'**{backbone}, {task}** — seeds '
-                  + seed_list(seeds)
-                  + '; mean ± sample std (per-seed values)', '']
+        lines += [
+            '', f'**{backbone}, {task}** — seeds ' + seed_list(seeds) +
+            '; mean ± sample std (per-seed values)', ''
+        ]
         if ablation:
-            lines += ['| run | val top-1 (%) | test top-1 (%) | '
-                      'test − stock (paired) |', '|---|---|---|---|']
+            lines += [
+                '| run | val top-1 (%) | test top-1 (%) | '
+                'test − stock (paired) |', '|---|---|---|---|'
+            ]
         else:
             lines += ['| run | val top-1 (%) |', '|---|---|']
         for row in rows:
             records = [r[row.name] for r in results]
             collapsed = [r for r in records if 'collapsed_at' in r]
             if collapsed:
-                its = ', '.join(str(int(r['collapsed_at'])) for r in
-                                collapsed)
-                cells = [f'collapsed on {len(collapsed)} of {len(records)} '
-                         f'seeds (stopped at iteration {its})']
+                its = ', '.join(str(int(r['collapsed_at'])) for r in collapsed)
+                cells = [
+                    f'collapsed on {len(collapsed)} of {len(records)} '
+                    f'seeds (stopped at iteration {its})'
+                ]
                 if ablation:
                     cells += ['–', '–']
             else:
                 cells = [cell([r['metrics']['val/top1'] for r in records])]
                 if ablation:
                     test = [r['metrics']['test/top1'] for r in records]
-                    stock = [r['stock']['metrics']['test/top1']
-                             for r in results]
-                    cells += [cell(test), cell(
-                        [a - b for a, b in zip(test, stock)])]
+                    cells.append(cell(test))
+                    if all('metrics' in r.get('stock', {}) for r in results):
+                        stock = [
+                            r['stock']['metrics']['test/top1'] for r in results
+                        ]
+                        cells.append(
+                            cell([a - b for a, b in zip(test, stock)]))
+                    else:  # --runs left the stock classifier out
+                        cells.append('–')
             lines.append(f'| {row.label} | ' + ' | '.join(cells) + ' |')
     if ablation and len(units) > 1:
         lines += overall_rows(rows, units, per_unit)
@@ -110,25 +123,32 @@ def overall_rows(rows, units, per_unit) -> List[str]:
     top-1 averaged over the units (each unit's mean over its seeds, so every
     task weighs the same), the row defaults are chosen on; and its paired
     test difference to the stock classifier over every unit and seed."""
-    def unit_mean(name, key, unit):
-        return statistics.mean(
-            r[name]['metrics'][key] for (b, t, _), r in per_unit.items()
-            if (b, t) == unit)
 
-    lines = ['', f'**All {len(units)} backbone × task units** — validation '
-             'top-1 averaged over the units (each unit its mean over the '
-             'seeds); paired test difference to stock over every unit and '
-             'seed', '', '| run | val top-1, mean over units (%) | '
-             'test − stock, all runs (mean ± std, n) |', '|---|---|---|']
+    def unit_mean(name, key, unit):
+        return statistics.mean(r[name]['metrics'][key]
+                               for (b, t, _), r in per_unit.items()
+                               if (b, t) == unit)
+
+    lines = [
+        '', f'**All {len(units)} backbone × task units** — validation '
+        'top-1 averaged over the units (each unit its mean over the '
+        'seeds); paired test difference to stock over every unit and '
+        'seed', '', '| run | val top-1, mean over units (%) | '
+        'test − stock, all runs (mean ± std, n) |', '|---|---|---|'
+    ]
     for row in rows:
         if any('collapsed_at' in r[row.name] for r in per_unit.values()):
             lines.append(f'| {row.label} | collapsed in some runs | – |')
             continue
-        val = statistics.mean(unit_mean(row.name, 'val/top1', u)
-                              for u in units)
-        diffs = [r[row.name]['metrics']['test/top1'] -
-                 r['stock']['metrics']['test/top1']
-                 for r in per_unit.values()]
+        val = statistics.mean(
+            unit_mean(row.name, 'val/top1', u) for u in units)
+        if not all('metrics' in r.get('stock', {}) for r in per_unit.values()):
+            lines.append(f'| {row.label} | {val:.2f} | – |')
+            continue
+        diffs = [
+            r[row.name]['metrics']['test/top1'] -
+            r['stock']['metrics']['test/top1'] for r in per_unit.values()
+        ]
         lines.append(f'| {row.label} | {val:.2f} | {mean_std(diffs)}, '
                      f'n = {len(diffs)} |')
     return lines
@@ -139,12 +159,15 @@ def pooled_pairs(per_unit: Dict[Tuple[str, str, int], Dict],
     """For each (a, b): the paired difference a − b on validation (what a
     choice is made on) and on test, over every unit and seed that ran
     both; mean ± sd, 95 % t interval, n, and how many are above zero."""
-    lines = ['| a − b, every unit and seed | validation top-1 | '
-             'test top-1 | n | a above b (val / test) |',
-             '|---|---|---|---|---|']
+    lines = [
+        '| a − b, every unit and seed | validation top-1 | '
+        'test top-1 | n | a above b (val / test) |', '|---|---|---|---|---|'
+    ]
     for a, b in pairs:
-        both = [r for r in per_unit.values()
-                if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})]
+        both = [
+            r for r in per_unit.values()
+            if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})
+        ]
         if not both:
             continue
         cells = []
@@ -170,8 +193,7 @@ def per_unit_of(runs: Dict[str, Dict]) -> Dict[Tuple[str, str, int], Dict]:
 
 
 def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
-                  machines: Optional[Dict[int, Dict[str, str]]] = None
-                  ) -> str:
+                  machines: Optional[Dict[int, Dict[str, str]]] = None) -> str:
     """Markdown tables: each encoder's linear top-1 at the three label
     fractions and retrieval over the seeds it has results for; the paired
     linear differences of the SynthPairs rows to the SSL method they add to
@@ -182,17 +204,20 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
     ``machines`` ({seed: {row: label}}) names the machine of each run: one
     line when every run had the same, otherwise a column of per-seed
     letters (a paired row's: the row's, then its baseline's)."""
-    labels_used = sorted({label for rows in (machines or {}).values()
-                          for label in rows.values()})
-    letters = {label: chr(ord('A') + i)
-               for i, label in enumerate(labels_used)}
+    labels_used = sorted({
+        label
+        for rows in (machines or {}).values()
+        for label in rows.values()
+    })
+    letters = {label: chr(ord('A') + i) for i, label in enumerate(labels_used)}
     machine_column = len(labels_used) > 1
 
     def where(seeds: List[int], names: Tuple[str, ...]) -> str:
         return ' / '.join(''.join(letters[machines[s][n]] for n in names)
                           for s in seeds)
 
-    def table(first_column: str, metrics: List[Tuple[str, str]],
+    def table(first_column: str,
+              metrics: List[Tuple[str, str]],
               rows: List[Tuple[str, str]],
               baseline: Optional[str] = None) -> List[str]:
         """(label, run) rows, each over the seeds where the run (and the
@@ -200,23 +225,28 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
         names = () if baseline is None else (baseline, )
         lines = []
         for label, name in rows:
-            seeds = [s for s in sorted(per_seed)
-                     if all(key in per_seed[s].get(n, {})
-                            for n in (name, ) + names for key, _ in metrics)]
+            seeds = [
+                s for s in sorted(per_seed)
+                if all(key in per_seed[s].get(n, {}) for n in (name, ) + names
+                       for key, _ in metrics)
+            ]
             if seeds:
-                lines.append(f'| {label} | ' + ' | '.join(cell([
-                    per_seed[s][name][key] -
-                    (per_seed[s][baseline][key] if baseline else 0.0)
-                    for s in seeds]) for key, _ in metrics) +
-                    f' | {seed_list(seeds)} |' +
-                    (f' {where(seeds, (name, ) + names)} |'
-                     if machine_column else ''))
+                lines.append(f'| {label} | ' + ' | '.join(
+                    cell([
+                        per_seed[s][name][key] -
+                        (per_seed[s][baseline][key] if baseline else 0.0)
+                        for s in seeds
+                    ]) for key, _ in metrics) + f' | {seed_list(seeds)} |' +
+                             (f' {where(seeds, (name, ) + names)} |'
+                              if machine_column else ''))
         if not lines:
             return []
         extra = ' machine |' if machine_column else ''
-        return ['', f'| {first_column} | ' +
-                ' | '.join(m[1] for m in metrics) + ' | seeds |' + extra,
-                '|---' * (len(metrics) + 2 + machine_column) + '|'] + lines
+        return [
+            '', f'| {first_column} | ' + ' | '.join(m[1] for m in metrics) +
+            ' | seeds |' + extra, '|---' *
+            (len(metrics) + 2 + machine_column) + '|'
+        ] + lines
 
     labels = {r.name: r.label for r in defs.SSL_ROWS}
     linear = [m for m in defs.SSL_METRICS if m[0].startswith('linear')]
@@ -233,14 +263,16 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
             baselines.append(row.method)
         for baseline in filter(None, baselines):
             paired.setdefault(baseline, []).append((row.label, row.name))
-    lines = ['Mean ± sample std over the seeds of the column "seeds" '
-             '(per-seed values, in that order); test split.']
+    lines = [
+        'Mean ± sample std over the seeds of the column "seeds" '
+        '(per-seed values, in that order); test split.'
+    ]
     if machine_column:
         lines.append('Machines (column "machine": per seed, in the same '
                      'order; a paired row gives its run\'s letter, then its '
-                     'baseline\'s): ' + '; '.join(
-                         f'{letter} = {label}'
-                         for label, letter in letters.items()) + '.')
+                     'baseline\'s): ' +
+                     '; '.join(f'{letter} = {label}'
+                               for label, letter in letters.items()) + '.')
     elif labels_used:
         lines.append(f'Every run: {labels_used[0]}.')
     lines += table('encoder', defs.SSL_METRICS, every_row)
@@ -250,8 +282,10 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
         lines += table(title, linear, rows, baseline)
         val_lines += table(title, validation, rows, baseline)
     if val_lines:
-        lines += ['', 'Validation split (options and defaults are chosen '
-                  'on it), linear top-1.'] + val_lines
+        lines += [
+            '', 'Validation split (options and defaults are chosen '
+            'on it), linear top-1.'
+        ] + val_lines
     return '\n'.join(lines)
 
 
@@ -264,21 +298,27 @@ def ssl_pairs(per_seed: Dict[int, Dict[str, Dict[str, float]]],
     column counts the seeds whose two runs share a machine."""
     labels = {r.name: r.label for r in defs.SSL_ROWS}
     metrics = ([(f'linear{p}/test', f'linear {p} % (test)')
-                for p in defs.SSL_LINEAR] +
-               [('retrieval/rank1', 'rank-1'), ('retrieval/mAP', 'mAP')] +
+                for p in defs.SSL_LINEAR] + [('retrieval/rank1', 'rank-1'),
+                                             ('retrieval/mAP', 'mAP')] +
                [(f'linear{p}/val', f'linear {p} % (val)')
                 for p in defs.SSL_LINEAR])
-    lines = ['| a − b | ' + ' | '.join(m[1] for m in metrics) +
-             ' | seeds | same machine |', '|---' * (len(metrics) + 3) + '|']
+    lines = [
+        '| a − b | ' + ' | '.join(m[1] for m in metrics) +
+        ' | seeds | same machine |', '|---' * (len(metrics) + 3) + '|'
+    ]
     for a, b in pairs:
-        seeds = [s for s in sorted(per_seed)
-                 if a in per_seed[s] and b in per_seed[s]]
+        seeds = [
+            s for s in sorted(per_seed)
+            if a in per_seed[s] and b in per_seed[s]
+        ]
         if not seeds:
             continue
         cells = []
         for key, _ in metrics:
-            have = [s for s in seeds
-                    if key in per_seed[s][a] and key in per_seed[s][b]]
+            have = [
+                s for s in seeds
+                if key in per_seed[s][a] and key in per_seed[s][b]
+            ]
             if len(have) < len(seeds):
                 cells.append('–')
                 continue

@@ -99,20 +99,24 @@ class CollapseHook(Hook):
             head = getattr(get_ori_model(runner.model), 'head', None)
             num_classes = getattr(head, 'num_classes', None)
         if not num_classes or num_classes < 2:
-            print_log('CollapseHook: the model states no num_classes >= 2 '
-                      '(not a classifier?), so collapse is not watched.',
-                      logger='current')
+            print_log(
+                'CollapseHook: the model states no num_classes >= 2 '
+                '(not a classifier?), so collapse is not watched.',
+                logger='current')
             return
         self.chance = math.log(num_classes)
         self.has_learned = False
         self.at_chance = 0
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         if self.chance is None or not outputs:
             return
-        key = self.loss_key or ('loss_cls' if 'loss_cls' in outputs
-                                else 'loss')
+        key = self.loss_key or ('loss_cls'
+                                if 'loss_cls' in outputs else 'loss')
         if key not in outputs:
             return
         loss = float(torch.as_tensor(outputs[key]).detach())
@@ -127,9 +131,9 @@ class CollapseHook(Hook):
             raise TrainingCollapseError(self.describe(runner, outputs, key))
 
     def describe(self, runner, outputs: dict, key: str) -> str:
-        terms = ', '.join(
-            f'{k}={float(torch.as_tensor(v).detach()):.4f}'
-            for k, v in outputs.items() if 'loss' in k or k.startswith('gate'))
+        terms = ', '.join(f'{k}={float(torch.as_tensor(v).detach()):.4f}'
+                          for k, v in outputs.items()
+                          if 'loss' in k or k.startswith('gate'))
         return (
             f'training collapsed at iteration {runner.iter + 1} (epoch '
             f'{runner.epoch + 1}): {key} has stayed at chance, '
@@ -141,5 +145,5 @@ class CollapseHook(Hook):
             "for CSDNet SSDP's default pattern_norm='standardize' (a "
             'gate_mean near 0 means sigma(P) switched the features off). '
             'To train on regardless, set default_hooks.collapse.enable='
-            'False or a larger window.'
-            + collapsed_checkpoint_hint(runner.work_dir))
+            'False or a larger window.' +
+            collapsed_checkpoint_hint(runner.work_dir))

@@ -71,9 +71,10 @@ class EmbeddingCollapseHook(Hook):
         except AttributeError:
             module = None
         if not isinstance(module, torch.nn.Module):
-            print_log(f'EmbeddingCollapseHook: the model has no module '
-                      f'{self.module!r}, so collapse is not watched.',
-                      logger='current')
+            print_log(
+                f'EmbeddingCollapseHook: the model has no module '
+                f'{self.module!r}, so collapse is not watched.',
+                logger='current')
             return
         self._handle = module.register_forward_hook(self._measure)
 
@@ -87,7 +88,10 @@ class EmbeddingCollapseHook(Hook):
         self._value = float(
             F.normalize(z, dim=1).std(dim=0).mean() * math.sqrt(z.shape[1]))
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         value, self._value = self._value, None
         if value is None:
@@ -113,5 +117,5 @@ class EmbeddingCollapseHook(Hook):
             'or weight decay, a larger batch, the predictor at a constant '
             'lr (SimSiam: fix_lr and SimSiamHook), and stronger '
             'augmentation. To train on regardless, remove the hook or set '
-            'its enable=False or a larger window.'
-            + collapsed_checkpoint_hint(runner.work_dir))
+            'its enable=False or a larger window.' +
+            collapsed_checkpoint_hint(runner.work_dir))

@@ -45,7 +45,9 @@ class GeneratedPairsHook(ModelVisualsHook):
                 f'the config builds {type(model).__name__}. Remove the hook '
                 'from custom_hooks or use one of those models.')
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch: Optional[dict] = None) -> None:
         get_ori_model(runner.model).keep_visuals = self.wants_visuals(runner)
 

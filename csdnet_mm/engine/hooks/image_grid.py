@@ -32,6 +32,5 @@ def tile_grid(columns: Sequence[np.ndarray], gap: int = 2) -> np.ndarray:
         for column in columns[1:]:
             cells += [col_gap, column[i]]
         rows.append(np.concatenate(cells, axis=1))
-        rows.append(np.full((gap, rows[-1].shape[1], 3), 255,
-                            dtype=np.uint8))
+        rows.append(np.full((gap, rows[-1].shape[1], 3), 255, dtype=np.uint8))
     return np.concatenate(rows[:-1], axis=0)

@@ -36,7 +36,9 @@ class ModelVisualsHook(Hook):
         return (self.vis_interval > 0 and is_main_process()
                 and self.every_n_train_iters(runner, self.vis_interval))
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         model = get_ori_model(runner.model)

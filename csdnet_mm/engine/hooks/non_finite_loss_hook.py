@@ -49,7 +49,7 @@ class NonFiniteLossHook(Hook):
         parse_losses = model.parse_losses
 
         def checked_parse_losses(
-                losses: Dict[str, torch.Tensor]
+            losses: Dict[str, torch.Tensor]
         ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
             parsed, log_vars = parse_losses(losses)
             bad = (~torch.isfinite(parsed.detach())).float().reshape(1)
@@ -65,10 +65,15 @@ class NonFiniteLossHook(Hook):
 
     @staticmethod
     def describe(runner, log_vars: dict, parsed: torch.Tensor) -> str:
-        values = {name: float(torch.as_tensor(value).detach())
-                  for name, value in log_vars.items() if 'loss' in name}
-        terms = {name: value for name, value in values.items()
-                 if not torch.isfinite(torch.tensor(value))}
+        values = {
+            name: float(torch.as_tensor(value).detach())
+            for name, value in log_vars.items() if 'loss' in name
+        }
+        terms = {
+            name: value
+            for name, value in values.items()
+            if not torch.isfinite(torch.tensor(value))
+        }
         shown = ', '.join(f'{k}={v}' for k, v in terms.items()) or (
             f'total loss {float(parsed)} on another rank')
         pointer = osp.join(runner.work_dir, 'last_checkpoint')

@@ -17,10 +17,11 @@ WARNING = 30
 def get_rng_state() -> dict:
     """torch (CPU and initialised CUDA devices), numpy's and Python's
     global RNG states of this process."""
-    state = dict(torch=torch.get_rng_state(),
-                 numpy=np.random.get_state(),
-                 python=random.getstate(),
-                 world_size=get_world_size())
+    state = dict(
+        torch=torch.get_rng_state(),
+        numpy=np.random.get_state(),
+        python=random.getstate(),
+        world_size=get_world_size())
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
@@ -213,10 +214,13 @@ class RNGStateHook(Hook):
         if loader is None or not isinstance(seed, int):
             return False
         changed = False
-        samplers = {id(s): s for s in (
-            getattr(loader, 'sampler', None),
-            getattr(getattr(loader, 'batch_sampler', None), 'sampler', None))
-            if s is not None}
+        samplers = {
+            id(s): s
+            for s in
+            (getattr(loader, 'sampler', None),
+             getattr(getattr(loader, 'batch_sampler', None), 'sampler', None))
+            if s is not None
+        }
         for sampler in samplers.values():
             if isinstance(getattr(sampler, 'seed', None), int) \
                     and sampler.seed != seed:
@@ -233,5 +237,7 @@ class RNGStateHook(Hook):
 
     @staticmethod
     def _warn(message: str) -> None:
-        print_log(f'RNGStateHook: resume is not bit-exact: {message}',
-                  logger='current', level=WARNING)
+        print_log(
+            f'RNGStateHook: resume is not bit-exact: {message}',
+            logger='current',
+            level=WARNING)

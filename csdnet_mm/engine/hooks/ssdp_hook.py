@@ -82,7 +82,9 @@ class SSDPHook(ModelVisualsHook):
             scale = min(1.0, (done + 1) / ramp)
         return dict(ssdp_active=done >= 0, scale=scale)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch: Optional[dict] = None) -> None:
         model = get_ori_model(runner.model)
         state = self.schedule(runner)

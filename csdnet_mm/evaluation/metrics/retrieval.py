@@ -10,8 +10,8 @@ from mmpretrain.registry import METRICS
 from ...errors import UserInputError
 
 
-def _check_topk(owner: str, topk: Union[int, Sequence[int]]
-                ) -> Tuple[int, ...]:
+def _check_topk(owner: str, topk: Union[int,
+                                        Sequence[int]]) -> Tuple[int, ...]:
     topk = (topk, ) if isinstance(topk, int) else tuple(topk)
     if not topk or any(not isinstance(k, int) or k < 1 for k in topk):
         raise UserInputError(
@@ -75,8 +75,7 @@ def leave_one_out_retrieval(features: torch.Tensor,
     ap_sum = 0.
     num_with_relevant = 0
     # 1-based rank of each gallery position (the query itself is removed).
-    ranks = torch.arange(
-        1, num, device=feats.device, dtype=torch.float64)
+    ranks = torch.arange(1, num, device=feats.device, dtype=torch.float64)
     for start in range(0, num, chunk_size):
         query = feats[start:start + chunk_size]
         rows = torch.arange(query.size(0), device=feats.device)
@@ -101,10 +100,12 @@ def leave_one_out_retrieval(features: torch.Tensor,
         ap_sum += ap.sum().item()
         num_with_relevant += int(has_relevant.sum())
 
-    results = {f'rank{k}': float(hits[i]) / num * 100
-               for i, k in enumerate(topk)}
-    results['mAP'] = (ap_sum / num_with_relevant * 100
-                      if num_with_relevant else 0.)
+    results = {
+        f'rank{k}': float(hits[i]) / num * 100
+        for i, k in enumerate(topk)
+    }
+    results['mAP'] = (
+        ap_sum / num_with_relevant * 100 if num_with_relevant else 0.)
     return results
 
 

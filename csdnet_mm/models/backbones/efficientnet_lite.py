@@ -100,9 +100,9 @@ class EfficientNetLite(BaseModule):
         # the block table) with the package's own repeat rule.
         params = model._global_params
         repeats = [
-            args.num_repeat if params.fix_head_stem and i in (
-                0, len(model._blocks_args) - 1) else
-            round_repeats(args.num_repeat, params)
+            args.num_repeat if params.fix_head_stem
+            and i in (0, len(model._blocks_args) - 1) else round_repeats(
+                args.num_repeat, params)
             for i, args in enumerate(model._blocks_args)
         ]
         assert sum(repeats) == len(model._blocks), \

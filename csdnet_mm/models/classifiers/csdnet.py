@@ -104,9 +104,9 @@ class CSDNet(ImageClassifier):
     def with_ssdp(self) -> bool:
         return self.with_neck and hasattr(self.neck, 'make_view')
 
-    def _forward_view(self, inputs: torch.Tensor
-                      ) -> Tuple[Tuple[torch.Tensor], torch.Tensor,
-                                 Optional[torch.Tensor]]:
+    def _forward_view(
+        self, inputs: torch.Tensor
+    ) -> Tuple[Tuple[torch.Tensor], torch.Tensor, Optional[torch.Tensor]]:
         """(neck features, logits, pattern map or None) of one view."""
         x = self.backbone(inputs)
         pattern = None
@@ -166,7 +166,8 @@ class CSDNet(ImageClassifier):
                     logits, aug[1])
             if self.keep_visuals:
                 self.last_visuals = dict(
-                    images=inputs.detach(), pattern=pattern.detach(),
+                    images=inputs.detach(),
+                    pattern=pattern.detach(),
                     mask=mask,
                     view=view)
 

@@ -57,6 +57,7 @@ class SSDTLoss(nn.Module):
         elif self.direction == 'raw_to_aug':
             loss = self._distill(aug_logits, raw_logits)
         else:
-            loss = 0.5 * (self._distill(raw_logits, aug_logits) +
-                          self._distill(aug_logits, raw_logits))
+            loss = 0.5 * (
+                self._distill(raw_logits, aug_logits) +
+                self._distill(aug_logits, raw_logits))
         return self.loss_weight * loss

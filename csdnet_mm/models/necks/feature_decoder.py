@@ -74,7 +74,11 @@ class FeatureDecoder(BaseModule):
             next_channels = max(channels // 2, min_channels)
             blocks += [
                 nn.ConvTranspose2d(
-                    channels, next_channels, 4, stride=2, padding=1,
+                    channels,
+                    next_channels,
+                    4,
+                    stride=2,
+                    padding=1,
                     bias=False),
                 build_norm_layer(norm_cfg, next_channels)[1],
                 nn.ReLU(inplace=True),
@@ -87,8 +91,8 @@ class FeatureDecoder(BaseModule):
         """(N, C) or (N, C, 1, 1) -> (N, out_channels, out_size, out_size).
         """
         x = torch.relu(self.fc_norm(self.fc(z.flatten(1))))
-        x = x.view(len(z), self.base_channels, self.start_size,
-                   self.start_size)
+        x = x.view(
+            len(z), self.base_channels, self.start_size, self.start_size)
         x = self.to_image(self.blocks(x))
         if self.output_act == 'sigmoid':
             x = torch.sigmoid(x)

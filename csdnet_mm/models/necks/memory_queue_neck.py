@@ -64,8 +64,9 @@ class MemoryQueueNeck(BaseModule):
                              torch.full((queue_len, ), -1, dtype=torch.long))
         self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
 
-    def forward(self, inputs: Union[torch.Tensor, Tuple[torch.Tensor]]
-                ) -> torch.Tensor:
+    def forward(
+            self, inputs: Union[torch.Tensor,
+                                Tuple[torch.Tensor]]) -> torch.Tensor:
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
         if x.dim() == 4:
             x = x.mean(dim=(2, 3))
@@ -79,8 +80,7 @@ class MemoryQueueNeck(BaseModule):
     @torch.no_grad()
     def enqueue(self, features: torch.Tensor, labels: torch.Tensor) -> None:
         """Gather (B, d) features and (B, ) labels from all ranks, store."""
-        features, labels = gather_padded([features.float(), labels],
-                                         [0., -1])
+        features, labels = gather_padded([features.float(), labels], [0., -1])
         keep = labels >= 0
         self._write(features[keep], labels[keep])
 

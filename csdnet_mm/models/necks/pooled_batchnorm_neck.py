@@ -24,14 +24,17 @@ class PooledBatchNormNeck(BaseModule):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self, in_channels: int, eps: float = 1e-6,
+    def __init__(self,
+                 in_channels: int,
+                 eps: float = 1e-6,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.bn = nn.BatchNorm1d(in_channels, affine=False, eps=eps)
 
-    def forward(self, inputs: Union[torch.Tensor, Tuple[torch.Tensor, ...]]
-                ) -> Tuple[torch.Tensor, ...]:
+    def forward(
+        self, inputs: Union[torch.Tensor, Tuple[torch.Tensor, ...]]
+    ) -> Tuple[torch.Tensor, ...]:
         if isinstance(inputs, torch.Tensor):
             inputs = (inputs, )
         return tuple(self.bn(self.pool(x).flatten(1)) for x in inputs)

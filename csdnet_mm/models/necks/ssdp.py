@@ -11,8 +11,9 @@ from ...errors import UserInputError, check_choice
 
 
 @torch.no_grad()
-def normalize_pattern(p: torch.Tensor, size: Tuple[int, int]
-                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+def normalize_pattern(
+        p: torch.Tensor,
+        size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
     """Eq. 1's P-hat: per-image min-max normalised P (B, 1, h, w),
     bilinearly upsampled to ``size``, as (B, H, W) fp32; and each image's
     max - min (B, ), which is 0 for a constant map."""
@@ -21,8 +22,8 @@ def normalize_pattern(p: torch.Tensor, size: Tuple[int, int]
     low = flat.min(dim=1).values
     spread = flat.max(dim=1).values - low
     normed = (p - low.view(-1, 1, 1, 1)) / (spread.view(-1, 1, 1, 1) + 1e-6)
-    up = F.interpolate(normed, size=size, mode='bilinear',
-                       align_corners=False)[:, 0]
+    up = F.interpolate(
+        normed, size=size, mode='bilinear', align_corners=False)[:, 0]
     return up, spread
 
 
@@ -115,8 +116,7 @@ class SSDP(BaseModule):
         super().__init__(init_cfg=init_cfg)
         check_choice('SSDP', 'kernel_type', kernel_type, self.KERNEL_TYPES)
         check_choice('SSDP', 'reweight', reweight, self.REWEIGHTS)
-        check_choice('SSDP', 'pattern_norm', pattern_norm,
-                     self.PATTERN_NORMS)
+        check_choice('SSDP', 'pattern_norm', pattern_norm, self.PATTERN_NORMS)
         check_choice('SSDP', 'threshold', threshold, self.THRESHOLDS)
         check_choice('SSDP', 'view_mode', view_mode, self.VIEW_MODES)
         check_choice('SSDP', 'box_placement', box_placement,
@@ -160,8 +160,7 @@ class SSDP(BaseModule):
             # Keeps sigma(P) away from saturation at initialisation.
             self.scale = 1.0 / math.sqrt(reduced * k2)
         else:
-            self.kernel_encoder = nn.Conv2d(
-                reduced, k2, 3, padding=1)
+            self.kernel_encoder = nn.Conv2d(reduced, k2, 3, padding=1)
             self.score = nn.Conv2d(in_channels, 1, 1)
         # A global shift of P is what saturates sigma(P) everywhere; the
         # standardised map has none to learn.
@@ -189,7 +188,9 @@ class SSDP(BaseModule):
             kernels = kernels.view(b, -1, k, k)
             # One grouped convolution applies each image's own kernel.
             p = F.conv2d(
-                reduced.reshape(1, -1, h, w), kernels, padding=k // 2,
+                reduced.reshape(1, -1, h, w),
+                kernels,
+                padding=k // 2,
                 groups=b).view(b, 1, h, w)
             return p * self.scale
         weights = self.kernel_encoder(self.reduce(x)).softmax(dim=1)
@@ -206,7 +207,7 @@ class SSDP(BaseModule):
         return x * gate
 
     def forward_with_pattern(
-            self, inputs: Union[torch.Tensor, Tuple[torch.Tensor]]
+        self, inputs: Union[torch.Tensor, Tuple[torch.Tensor]]
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """(pooled or map features, P) -- one pass for CSDNet's loss."""
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
@@ -216,15 +217,16 @@ class SSDP(BaseModule):
             out = out.mean(dim=(2, 3))
         return out, p
 
-    def forward(self, inputs: Union[torch.Tensor, Tuple[torch.Tensor]]
-                ) -> Tuple[torch.Tensor]:
+    def forward(
+        self, inputs: Union[torch.Tensor,
+                            Tuple[torch.Tensor]]) -> Tuple[torch.Tensor]:
         return (self.forward_with_pattern(inputs)[0], )
 
     # --- Eq. 1 and the augmented view (no gradient) ----------------------
 
     @torch.no_grad()
-    def make_mask(self, p: torch.Tensor,
-                  size: Tuple[int, int]) -> torch.Tensor:
+    def make_mask(self, p: torch.Tensor, size: Tuple[int,
+                                                     int]) -> torch.Tensor:
         """Binary mask (B, H, W) from P: min-max, upsample, threshold."""
         up, spread = normalize_pattern(p, size)
         b = up.shape[0]
@@ -265,8 +267,8 @@ class SSDP(BaseModule):
 
     @staticmethod
     @torch.no_grad()
-    def place_randomly(boxes: torch.Tensor,
-                       size: Tuple[int, int]) -> torch.Tensor:
+    def place_randomly(boxes: torch.Tensor, size: Tuple[int,
+                                                        int]) -> torch.Tensor:
         """The same boxes (B, 4) moved to uniformly random places inside
         an image of ``size`` (W, H)."""
         sides = boxes[:, 2:] - boxes[:, :2]
@@ -289,8 +291,8 @@ class SSDP(BaseModule):
         mask = self.make_mask(p, (height, width))
         area = mask.flatten(1).float().mean(dim=1)
         degenerate = (area == 0) | (area == 1)
-        stats = dict(mask_area=area.mean(),
-                     ssdp_degenerate=degenerate.float().mean())
+        stats = dict(
+            mask_area=area.mean(), ssdp_degenerate=degenerate.float().mean())
         keep_raw = degenerate.view(-1, 1, 1, 1)
         if self.view_mode == 'keep':
             view = images * mask[:, None]
@@ -306,13 +308,16 @@ class SSDP(BaseModule):
             theta[:, 1, 1] = (y1 - y0) / height
             theta[:, 0, 2] = (x0 + x1) / width - 1
             theta[:, 1, 2] = (y0 + y1) / height - 1
-            grid = F.affine_grid(theta, list(images.shape),
-                                 align_corners=False)
-            view = F.grid_sample(images, grid, mode='bilinear',
-                                 padding_mode='border', align_corners=False)
+            grid = F.affine_grid(
+                theta, list(images.shape), align_corners=False)
+            view = F.grid_sample(
+                images,
+                grid,
+                mode='bilinear',
+                padding_mode='border',
+                align_corners=False)
             box_area = (x1 - x0) * (y1 - y0) / (width * height)
-            stats['box_area'] = torch.where(degenerate, 1.0,
-                                            box_area).mean()
+            stats['box_area'] = torch.where(degenerate, 1.0, box_area).mean()
         view = torch.where(keep_raw, images, view)
         if return_mask:
             return view, stats, mask

@@ -105,10 +105,11 @@ class EmbeddingRetriever(BaseModel):
                 "prefix='backbone.').")
         raise RuntimeError(f'Invalid mode "{mode}".')
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            inputs: torch.Tensor,
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         """Set ``embedding`` (L2-normalised, detached, on CPU) on each data
         sample; new :class:`DataSample` objects are made if none are
         given."""

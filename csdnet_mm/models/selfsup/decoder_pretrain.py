@@ -60,5 +60,5 @@ class DecoderPretrain(DecoderMixin, BaseSelfSupervisor):
         recon = self.decode(z)
         if self.keep_visuals:
             self.last_visuals = dict(images=images, recon=recon.detach())
-        return dict(
-            loss_rec=self.rec_weight * self.reconstruction_loss(recon, images))
+        return dict(loss_rec=self.rec_weight *
+                    self.reconstruction_loss(recon, images))

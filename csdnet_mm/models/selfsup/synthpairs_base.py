@@ -101,9 +101,13 @@ class SynthPairsMixin(DecoderMixin):
 
     GEN_SOURCES = ('decode', 'reuse')
 
-    def _init_synthpairs(self, decoder: dict, perturbation: dict,
-                         gen_loss: dict, rec_weight: float,
-                         gen_weight: float, gen_grad_to_decoder: bool,
+    def _init_synthpairs(self,
+                         decoder: dict,
+                         perturbation: dict,
+                         gen_loss: dict,
+                         rec_weight: float,
+                         gen_weight: float,
+                         gen_grad_to_decoder: bool,
                          gen_source: str,
                          detach_clean_generated: bool = False) -> None:
         owner = type(self).__name__
@@ -140,8 +144,9 @@ class SynthPairsMixin(DecoderMixin):
         """L_gen (Eq. 7) over the generated pairs (x_hat, x_hat')."""
         return self.gen_loss(*self.embed_generated_pair(gen_a, gen_b))
 
-    def embed_generated_pair(self, gen_a: torch.Tensor, gen_b: torch.Tensor
-                             ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def embed_generated_pair(
+            self, gen_a: torch.Tensor,
+            gen_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """g(f(.)) of both halves of the generated pairs, (N, d) each."""
         if self.detach_clean_generated:
             return self._embed_pair_clean_constant(gen_a, gen_b)
@@ -150,9 +155,9 @@ class SynthPairsMixin(DecoderMixin):
         emb_a, emb_b = self.embed(torch.cat([gen_a, gen_b])).chunk(2)
         return emb_a, emb_b
 
-    def _embed_pair_clean_constant(self, gen_a: torch.Tensor,
-                                   gen_b: torch.Tensor
-                                   ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _embed_pair_clean_constant(
+            self, gen_a: torch.Tensor,
+            gen_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """The joint pass of :meth:`embed_generated_pair` with the D(z)
         half as a constant: the same values, gradient through D(z') only.
 
@@ -206,15 +211,15 @@ class SynthPairsMixin(DecoderMixin):
         return emb_a, emb_b
 
     def synthpairs_loss(
-            self, clean: torch.Tensor,
-            gradcam_loss: Callable[[torch.Tensor], torch.Tensor]
+        self, clean: torch.Tensor, gradcam_loss: Callable[[torch.Tensor],
+                                                          torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
         """L_rec and L_gen (weighted) plus statistics for the log."""
         self.check_clean_size(clean)
         z = pool_features(self.backbone(clean))
         recon = self.decode(z)
-        losses = dict(
-            loss_rec=self.rec_weight * self.reconstruction_loss(recon, clean))
+        losses = dict(loss_rec=self.rec_weight *
+                      self.reconstruction_loss(recon, clean))
 
         scores = None
         if self.perturbation.needs_gradcam:
@@ -229,14 +234,15 @@ class SynthPairsMixin(DecoderMixin):
             gen_a, gen_b)
         if self.keep_visuals:
             self.last_visuals = dict(
-                images=clean.detach(), recon=gen_a.detach(),
+                images=clean.detach(),
+                recon=gen_a.detach(),
                 perturbed=gen_b.detach())
         losses.update(stats)
         return losses
 
-    def _generate_pair(self, z: torch.Tensor, z_perturbed: torch.Tensor,
-                       recon: torch.Tensor
-                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _generate_pair(
+            self, z: torch.Tensor, z_perturbed: torch.Tensor,
+            recon: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         # With detach_clean_generated, D(z) is a constant of L_gen, so
         # decoding it with gradient would only waste the backward.
         grad_a = self.gen_grad_to_decoder and not self.detach_clean_generated

@@ -97,8 +97,9 @@ class SynthPairsMoCo(SynthPairsMixin, MoCo):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        check_choice(type(self).__name__, 'gradcam_positive',
-                     gradcam_positive, self.GRADCAM_POSITIVES)
+        check_choice(
+            type(self).__name__, 'gradcam_positive', gradcam_positive,
+            self.GRADCAM_POSITIVES)
         self.gradcam_positive = gradcam_positive
         self._init_synthpairs(decoder, perturbation, gen_loss, rec_weight,
                               gen_weight, gen_grad_to_decoder, gen_source,

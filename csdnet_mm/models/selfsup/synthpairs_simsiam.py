@@ -80,8 +80,9 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        check_choice(type(self).__name__, 'gen_loss_type', gen_loss_type,
-                     self.GEN_LOSS_TYPES)
+        check_choice(
+            type(self).__name__, 'gen_loss_type', gen_loss_type,
+            self.GEN_LOSS_TYPES)
         self.gen_loss_type = gen_loss_type
         self.keep_bn_stats = keep_bn_stats
         self._init_synthpairs(decoder, perturbation, gen_loss, rec_weight,
@@ -100,8 +101,7 @@ class SynthPairsSimSiam(SynthPairsMixin, SimSiam):
         pred = self.head.predictor([z])[0]
         return self.head.loss_module(pred.float(), target.detach().float())
 
-    def simsiam_loss(self, z1: torch.Tensor,
-                     z2: torch.Tensor) -> torch.Tensor:
+    def simsiam_loss(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
         return 0.5 * (self.latent_loss(z1, z2) + self.latent_loss(z2, z1))
 
     def generated_pair_loss(self, gen_a: torch.Tensor,

@@ -17,9 +17,9 @@ def preserved_bn_stats(*modules: nn.Module) -> Iterator[None]:
     for module in modules:
         for bn in module.modules():
             if isinstance(bn, _BatchNorm) and bn.track_running_stats:
-                saved.append((bn, bn.running_mean.clone(),
-                              bn.running_var.clone(),
-                              bn.num_batches_tracked.clone()))
+                saved.append(
+                    (bn, bn.running_mean.clone(), bn.running_var.clone(),
+                     bn.num_batches_tracked.clone()))
     try:
         yield
     finally:

@@ -22,8 +22,7 @@ def minmax_normalize(x: torch.Tensor,
         high = x.max(dim=-1, keepdim=True).values
     else:
         low = x.masked_fill(~mask, float('inf')).min(-1, keepdim=True).values
-        high = x.masked_fill(~mask, float('-inf')).max(
-            -1, keepdim=True).values
+        high = x.masked_fill(~mask, float('-inf')).max(-1, keepdim=True).values
     return (x - low) / (high - low + eps)
 
 
@@ -173,15 +172,17 @@ class FeaturePerturbation(BaseModule):
             variance = feats.var(dim=0, unbiased=False)
             v_bar = variance / (variance.norm() + self.eps)
         mask = v_bar < self.var_threshold
-        v_hat = minmax_normalize(
-            v_bar, mask if self.var_minmax == 'masked' else None, self.eps)
+        v_hat = minmax_normalize(v_bar,
+                                 mask if self.var_minmax == 'masked' else None,
+                                 self.eps)
         return v_hat, mask
 
     @torch.no_grad()
-    def forward(self,
-                z: torch.Tensor,
-                scores: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    def forward(
+        self,
+        z: torch.Tensor,
+        scores: Optional[torch.Tensor] = None
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Return ``z'`` (detached, fp32) and statistics for the log.
 
         Args:

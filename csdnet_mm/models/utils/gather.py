@@ -19,8 +19,8 @@ def gather_padded(tensors: List[torch.Tensor],
     max_length = int(torch.cat(all_gather(length)).max())
     gathered = []
     for tensor, pad_value in zip(tensors, pad_values):
-        padded = tensor.detach().new_full(
-            (max_length, *tensor.shape[1:]), pad_value)
+        padded = tensor.detach().new_full((max_length, *tensor.shape[1:]),
+                                          pad_value)
         padded[:len(tensor)] = tensor.detach()
         gathered.append(torch.cat(all_gather(padded)))
     return gathered

@@ -26,7 +26,10 @@ def _feed(hook, outputs, tmp_path):
     each; return the 1-based iteration that stopped training, or None."""
     model = _Siamese().train()
     runner = SimpleNamespace(
-        model=model, work_dir=str(tmp_path), iter=0, epoch=0,
+        model=model,
+        work_dir=str(tmp_path),
+        iter=0,
+        epoch=0,
         message_hub=MessageHub.get_instance('embedding_collapse_test'))
     hook.before_train(runner)
     try:
@@ -48,13 +51,15 @@ def test_collapsed_embedding_stops_after_the_window(tmp_path):
     torch.manual_seed(0)
     healthy = [torch.randn(32, 64) for _ in range(5)]
     # Every image maps to (almost) one point of the sphere.
-    collapsed = [torch.ones(32, 64) + 1e-4 * torch.randn(32, 64)
-                 for _ in range(8)]
-    assert _feed(EmbeddingCollapseHook(window=8), healthy + collapsed,
-                 tmp_path) == 13
+    collapsed = [
+        torch.ones(32, 64) + 1e-4 * torch.randn(32, 64) for _ in range(8)
+    ]
+    assert _feed(
+        EmbeddingCollapseHook(window=8), healthy + collapsed, tmp_path) == 13
     # One healthy batch restarts the count; healthy runs are never stopped.
-    assert _feed(EmbeddingCollapseHook(window=8),
-                 collapsed[:7] + healthy[:1] + collapsed, tmp_path) == 16
+    assert _feed(
+        EmbeddingCollapseHook(window=8),
+        collapsed[:7] + healthy[:1] + collapsed, tmp_path) == 16
     assert _feed(EmbeddingCollapseHook(window=2), healthy * 4,
                  tmp_path) is None
 
@@ -78,17 +83,19 @@ def test_logged_value_is_the_scaled_per_channel_std(tmp_path):
     assert hub.get_scalar('train/embedding_std').current() == \
         pytest.approx(0.8, rel=1e-6)
     # One point for every image: exactly 0, so window=1 stops at once.
-    assert _feed(EmbeddingCollapseHook(window=1), [torch.ones(4, 8)],
-                 tmp_path) == 1
+    assert _feed(
+        EmbeddingCollapseHook(window=1), [torch.ones(4, 8)], tmp_path) == 1
     assert hub.get_scalar('train/embedding_std').current() == 0
 
 
 def test_off_or_unwatchable_and_bad_options(tmp_path):
     collapsed = [torch.ones(8, 16)] * 5
-    assert _feed(EmbeddingCollapseHook(window=2, enable=False), collapsed,
-                 tmp_path) is None
-    assert _feed(EmbeddingCollapseHook(window=2, module='projector'),
-                 collapsed, tmp_path) is None
+    assert _feed(
+        EmbeddingCollapseHook(window=2, enable=False), collapsed,
+        tmp_path) is None
+    assert _feed(
+        EmbeddingCollapseHook(window=2, module='projector'), collapsed,
+        tmp_path) is None
     for bad in (dict(window=0), dict(threshold=0), dict(threshold=1.5)):
         with pytest.raises(UserInputError, match='EmbeddingCollapseHook'):
             EmbeddingCollapseHook(**bad)

@@ -80,11 +80,14 @@ log_level = 'WARNING'
     full = write_config(tmp_path, 'full', osp.join(DATA, base), body)
     resumed = write_config(tmp_path, 'resumed', osp.join(DATA, base), body)
     _train(full, tmp_path / 'full')
-    _train(resumed, tmp_path / 'resumed',
-           resume=str(tmp_path / 'full' / resume_from))
+    _train(
+        resumed,
+        tmp_path / 'resumed',
+        resume=str(tmp_path / 'full' / resume_from))
     load = functools.partial(torch.load, map_location='cpu')
-    _assert_equal_checkpoints(load(str(tmp_path / 'resumed' / last)),
-                              load(str(tmp_path / 'full' / last)))
+    _assert_equal_checkpoints(
+        load(str(tmp_path / 'resumed' / last)),
+        load(str(tmp_path / 'full' / last)))
     checkpoint = load(str(tmp_path / 'full' / resume_from))
     assert set(checkpoint['rng_state']) >= {'torch', 'numpy', 'python'}
 
@@ -107,21 +110,26 @@ def test_resume_is_exact(tmp_path, demo_root, model, loop, workers):
 def test_resume_is_exact_without_a_config_seed(tmp_path, demo_root):
     """randomness.seed=None: the resumed run's sampler uses the checkpoint's
     seed, not the new run's."""
-    _resume_matches(tmp_path, demo_root, 'csdnet', 'epoch_boundary', 0,
-                    extra='randomness = dict(seed=None)\n')
+    _resume_matches(
+        tmp_path,
+        demo_root,
+        'csdnet',
+        'epoch_boundary',
+        0,
+        extra='randomness = dict(seed=None)\n')
 
 
 # --- what cannot be restored is warned about --------------------------------
+
 
 def _resumed_runner(loop_cls, epoch, iteration, **loader_args):
     from csdnet_mm.engine.hooks import RNGStateHook
     from csdnet_mm.engine.hooks.rng_state_hook import get_rng_state
     loop = object.__new__(loop_cls)
     loop._epoch, loop._iter = epoch, iteration
-    loop.dataloader = DataLoader(list(range(16)), batch_size=4,
-                                 **loader_args)
-    runner = SimpleNamespace(cfg=dict(randomness=dict(seed=0)),
-                             train_loop=loop, seed=0)
+    loop.dataloader = DataLoader(list(range(16)), batch_size=4, **loader_args)
+    runner = SimpleNamespace(
+        cfg=dict(randomness=dict(seed=0)), train_loop=loop, seed=0)
     hook = RNGStateHook()
     hook.after_load_checkpoint(runner, dict(rng_state=get_rng_state()))
     return hook, runner
@@ -132,7 +140,8 @@ def warnings(monkeypatch):
     from csdnet_mm.engine.hooks import rng_state_hook
     logged = []
     monkeypatch.setattr(
-        rng_state_hook, 'print_log',
+        rng_state_hook,
+        'print_log',
         lambda message, logger=None, level=None: logged.append(
             (level, message)))
     return logged
@@ -147,8 +156,8 @@ def test_epoch_boundary_with_plain_workers_is_not_warned(warnings):
 
 def test_persistent_workers_in_epoch_loop_are_warned(warnings):
     from mmengine.runner import EpochBasedTrainLoop
-    hook, runner = _resumed_runner(EpochBasedTrainLoop, 1, 4, num_workers=2,
-                                   persistent_workers=True)
+    hook, runner = _resumed_runner(
+        EpochBasedTrainLoop, 1, 4, num_workers=2, persistent_workers=True)
     hook.before_train_epoch(runner)
     (level, message), = warnings
     assert level == 30 and 'persistent workers' in message

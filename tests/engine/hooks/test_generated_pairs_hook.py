@@ -19,17 +19,20 @@ class _Model:
         self.decoder = object()
         self.keep_visuals = False
         self.last_visuals = None
-        self.data_preprocessor = MODELS.build(dict(
-            type='SelfSupDataPreprocessor', mean=[100., 110., 120.],
-            std=[50., 60., 70.], to_rgb=True))
+        self.data_preprocessor = MODELS.build(
+            dict(
+                type='SelfSupDataPreprocessor',
+                mean=[100., 110., 120.],
+                std=[50., 60., 70.],
+                to_rgb=True))
 
 
 def _runner(iteration, model):
     added = []
     visualizer = SimpleNamespace(
         add_image=lambda name, image, step: added.append((name, image, step)))
-    return SimpleNamespace(iter=iteration, model=model,
-                           visualizer=visualizer), added
+    return SimpleNamespace(
+        iter=iteration, model=model, visualizer=visualizer), added
 
 
 def test_visuals_are_requested_every_interval_only():
@@ -57,8 +60,8 @@ def test_grid_columns_are_image_recon_perturbed_in_pixels():
     pre = model.data_preprocessor
     rgb = torch.randint(0, 256, (3, 3, 8, 8)).float()
     normed = (rgb - pre.mean) / pre.std
-    model.last_visuals = dict(images=normed, recon=normed.flip(-1),
-                              perturbed=normed.flip(-2))
+    model.last_visuals = dict(
+        images=normed, recon=normed.flip(-1), perturbed=normed.flip(-2))
     model.keep_visuals = True
     runner, added = _runner(9, model)
     GeneratedPairsHook(vis_images=2).after_train_iter(runner, 0)

@@ -25,7 +25,8 @@ class _Model:
 
 def _runner(iteration, model=None, iters_per_epoch=10):
     return SimpleNamespace(
-        iter=iteration, model=model or _Model(),
+        iter=iteration,
+        model=model or _Model(),
         train_dataloader=[None] * iters_per_epoch,
         message_hub=MessageHub.get_instance('ssdp_hook_test'))
 
@@ -88,15 +89,21 @@ def test_bad_values_and_non_csdnet_models_are_rejected():
 
 
 def test_grid_columns_are_raw_pattern_mask_view():
-    preprocessor = MODELS.build(dict(
-        type='ClsDataPreprocessor', mean=[100., 110., 120.],
-        std=[50., 60., 70.], to_rgb=True))
+    preprocessor = MODELS.build(
+        dict(
+            type='ClsDataPreprocessor',
+            mean=[100., 110., 120.],
+            std=[50., 60., 70.],
+            to_rgb=True))
     rgb = torch.randint(0, 256, (3, 3, 16, 16)).float()
     normed = (rgb - preprocessor.mean) / preprocessor.std
     mask = torch.zeros(3, 16, 16, dtype=torch.bool)
     mask[:, 4:8, 2:10] = True
-    visuals = dict(images=normed, view=normed.flip(-1),
-                   pattern=torch.randn(3, 1, 4, 4), mask=mask)
+    visuals = dict(
+        images=normed,
+        view=normed.flip(-1),
+        pattern=torch.randn(3, 1, 4, 4),
+        mask=mask)
     grid = SSDPHook(vis_images=2).draw_grid(visuals, preprocessor)
     assert grid.dtype == np.uint8
     # Two rows of 16 px cells, four columns, 2 px gaps.
@@ -114,7 +121,8 @@ def test_grid_reaches_the_visualizer_after_the_iteration():
     model = _Model()
     model.data_preprocessor = preprocessor
     model.last_visuals = dict(
-        images=torch.zeros(2, 3, 8, 8), view=torch.zeros(2, 3, 8, 8),
+        images=torch.zeros(2, 3, 8, 8),
+        view=torch.zeros(2, 3, 8, 8),
         pattern=torch.zeros(2, 1, 2, 2),
         mask=torch.zeros(2, 8, 8, dtype=torch.bool))
     added = []

@@ -115,10 +115,10 @@ def test_chunking_matches_one_chunk(chunk_size):
     gen = torch.Generator().manual_seed(0)
     feats = torch.randn(150, 16, generator=gen)
     labels = torch.randint(0, 6, (150, ), generator=gen)
-    whole = leave_one_out_retrieval(feats, labels, topk=(1, 5, 10),
-                                    chunk_size=1024)
-    chunked = leave_one_out_retrieval(feats, labels, topk=(1, 5, 10),
-                                      chunk_size=chunk_size)
+    whole = leave_one_out_retrieval(
+        feats, labels, topk=(1, 5, 10), chunk_size=1024)
+    chunked = leave_one_out_retrieval(
+        feats, labels, topk=(1, 5, 10), chunk_size=chunk_size)
     assert chunked == pytest.approx(whole, abs=1e-9)
 
 
@@ -162,7 +162,8 @@ def test_metric_prefix_and_compute_metrics():
     metric = LeaveOneOutRetrieval(prefix='loo')
     metric.process(None, _samples())
     assert metric.compute_metrics(metric.results) == pytest.approx(
-        {k: EXPECTED[k] for k in ('rank1', 'rank5', 'mAP')}, abs=1e-6)
+        {k: EXPECTED[k]
+         for k in ('rank1', 'rank5', 'mAP')}, abs=1e-6)
     assert set(metric.evaluate(6)) == {'loo/rank1', 'loo/rank5', 'loo/mAP'}
 
 

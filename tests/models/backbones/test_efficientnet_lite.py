@@ -50,11 +50,12 @@ def pretrained_pair(conversion):
     """(backbone loaded through init_cfg from the converted file, the
     package's own pretrained model), both in eval mode."""
     _, dst = conversion
-    backbone = _build(init_cfg=dict(type='Pretrained', checkpoint=str(dst),
-                                    prefix='backbone.'))
+    backbone = _build(
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(dst), prefix='backbone.'))
     backbone.init_weights()
-    reference = EfficientNet.from_pretrained('efficientnet-lite0',
-                                             weights_path=SRC)
+    reference = EfficientNet.from_pretrained(
+        'efficientnet-lite0', weights_path=SRC)
     return backbone.eval(), reference.eval()
 
 
@@ -80,31 +81,33 @@ def test_frozen_stages_freeze_params_and_keep_bn_in_eval():
     model = _build(frozen_stages=2)  # stem + stages 1-2 = blocks 0..2
     assert model.stage_blocks[:2] == [(0, 1), (1, 3)]
     model.train()
-    frozen = [model.model._conv_stem, model.model._bn0,
-              *model.model._blocks[:3]]
+    frozen = [
+        model.model._conv_stem, model.model._bn0, *model.model._blocks[:3]
+    ]
     for module in frozen:
         assert not module.training
         assert all(not p.requires_grad for p in module.parameters())
-    for module in [*model.model._blocks[3:], model.model._conv_head,
-                   model.model._bn1]:
+    for module in [
+            *model.model._blocks[3:], model.model._conv_head, model.model._bn1
+    ]:
         assert module.training
         assert all(p.requires_grad for p in module.parameters())
 
     stats = model.model._blocks[2]._bn1.running_mean.clone()
     weight = model.model._blocks[1]._expand_conv.weight.clone()
-    optim = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.1)
+    optim = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                            lr=0.1)
     model(torch.randn(2, 3, 64, 64))[0].mean().backward()
     optim.step()
-    torch.testing.assert_close(model.model._blocks[2]._bn1.running_mean,
-                               stats, rtol=0, atol=0)
-    torch.testing.assert_close(model.model._blocks[1]._expand_conv.weight,
-                               weight, rtol=0, atol=0)
+    torch.testing.assert_close(
+        model.model._blocks[2]._bn1.running_mean, stats, rtol=0, atol=0)
+    torch.testing.assert_close(
+        model.model._blocks[1]._expand_conv.weight, weight, rtol=0, atol=0)
 
     everything = _build(frozen_stages=8).train()
     assert not any(p.requires_grad for p in everything.parameters())
-    assert not any(m.training for m in everything.modules()
-                   if isinstance(m, _BatchNorm))
+    assert not any(m.training
+                   for m in everything.modules() if isinstance(m, _BatchNorm))
 
 
 def test_norm_eval_keeps_every_bn_in_eval():
@@ -124,8 +127,9 @@ def test_missing_package_says_how_to_install(monkeypatch):
 def test_converter_verifies_against_the_package_model(conversion):
     result, dst = conversion
     assert result.returncode == 0, result.stderr[-2000:]
-    diff = float(re.search(r'max abs difference of the features = (\S+)',
-                           result.stdout).group(1))
+    diff = float(
+        re.search(r'max abs difference of the features = (\S+)',
+                  result.stdout).group(1))
     assert diff <= 1e-5
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)
     assert ckpt['meta']['source'] == osp.abspath(SRC)
@@ -137,8 +141,8 @@ def test_converter_verifies_against_the_package_model(conversion):
 @pytest.mark.slow
 def test_converted_weights_load_through_init_cfg(pretrained_pair):
     backbone, reference = pretrained_pair
-    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(
-        1)) * 2 - 1
+    x = torch.rand(
+        2, 3, 224, 224, generator=torch.Generator().manual_seed(1)) * 2 - 1
     with torch.no_grad():
         got, = backbone(x)
         expected = reference.extract_features(x)
@@ -156,8 +160,10 @@ def test_wrong_source_exits_2_naming_it(tmp_path, capsys):
     assert f'{missing}: no such file' in capsys.readouterr().err
 
     wrong = str(tmp_path / 'resnet.pth')
-    torch.save({'conv1.weight': torch.zeros(1), '_bn0.weight':
-                torch.zeros(32)}, wrong)
+    torch.save({
+        'conv1.weight': torch.zeros(1),
+        '_bn0.weight': torch.zeros(32)
+    }, wrong)
     with pytest.raises(SystemExit) as exc:
         converter.main([wrong, dst])
     assert exc.value.code == 2
@@ -190,15 +196,18 @@ def test_pretrained_features_recognise_sample_photos(pretrained_pair):
         img = img.permute(2, 0, 1)[None].float()
         h, w = img.shape[-2:]  # resize the short side to 256, crop 224
         scale = 256 / min(h, w)
-        img = F.interpolate(img, size=(round(h * scale), round(w * scale)),
-                            mode='bilinear', antialias=True)
+        img = F.interpolate(
+            img,
+            size=(round(h * scale), round(w * scale)),
+            mode='bilinear',
+            antialias=True)
         top = (img.shape[-2] - 224) // 2
         left = (img.shape[-1] - 224) // 2
         img = img[..., top:top + 224, left:left + 224]
         with torch.no_grad():
             feats, = backbone((img - 127.5) / 127.5)
-            logits = F.linear(feats.mean((2, 3)), fc['_fc.weight'],
-                              fc['_fc.bias'])
+            logits = F.linear(
+                feats.mean((2, 3)), fc['_fc.weight'], fc['_fc.bias'])
         prob, index = logits.softmax(-1)[0].max(0)
         assert IMAGENET_CATEGORIES[index] == label, \
             (name, IMAGENET_CATEGORIES[index], prob.item())
@@ -206,25 +215,34 @@ def test_pretrained_features_recognise_sample_photos(pretrained_pair):
 
 
 def test_classifier_config_trains_a_step():
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='EfficientNetLite', arch='lite0',
-                      frozen_stages=3),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=3, in_channels=1280,
-                  loss=dict(type='CrossEntropyLoss')),
-        data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=3,
-                               mean=[127.5] * 3, std=[127.5] * 3,
-                               to_rgb=True)))
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='EfficientNetLite', arch='lite0', frozen_stages=3),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=3,
+                in_channels=1280,
+                loss=dict(type='CrossEntropyLoss')),
+            data_preprocessor=dict(
+                type='ClsDataPreprocessor',
+                num_classes=3,
+                mean=[127.5] * 3,
+                std=[127.5] * 3,
+                to_rgb=True)))
     model.init_weights()
-    data = dict(inputs=[torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8)
-                        for _ in range(2)],
-                data_samples=[DataSample().set_gt_label(i) for i in (0, 2)])
+    data = dict(
+        inputs=[
+            torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8)
+            for _ in range(2)
+        ],
+        data_samples=[DataSample().set_gt_label(i) for i in (0, 2)])
     data = model.data_preprocessor(data, training=True)
     seen = {}
-    model.head.fc.register_forward_hook(
-        lambda module, args, out: seen.update(feats=args[0].detach(),
-                                              logits=out.detach()))
+    model.head.fc.register_forward_hook(lambda module, args, out: seen.update(
+        feats=args[0].detach(), logits=out.detach()))
     losses = model(**data, mode='loss')
     losses['loss'].backward()
     assert torch.isfinite(losses['loss'])

@@ -20,21 +20,30 @@ def _cfg(**overrides):
     cfg = dict(
         type='CSDNet',
         backbone=dict(
-            type='ResNet_CIFAR', depth=18, base_channels=8,
-            stem_channels=8, out_indices=(3, )),
+            type='ResNet_CIFAR',
+            depth=18,
+            base_channels=8,
+            stem_channels=8,
+            out_indices=(3, )),
         neck=dict(type='SSDP', in_channels=CHANNELS),
         head=dict(
-            type='LinearClsHead', num_classes=NUM_CLASSES,
+            type='LinearClsHead',
+            num_classes=NUM_CLASSES,
             in_channels=CHANNELS,
             loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
         queue_neck=dict(
-            type='MemoryQueueNeck', in_channels=CHANNELS, queue_len=32,
+            type='MemoryQueueNeck',
+            in_channels=CHANNELS,
+            queue_len=32,
             feat_dim=16),
         qc_loss=dict(type='QueueContrastiveLoss'),
         ssdt_loss=dict(type='SSDTLoss'),
         data_preprocessor=dict(
-            type='ClsDataPreprocessor', num_classes=NUM_CLASSES,
-            mean=[127.5] * 3, std=[64.] * 3, to_rgb=True))
+            type='ClsDataPreprocessor',
+            num_classes=NUM_CLASSES,
+            mean=[127.5] * 3,
+            std=[64.] * 3,
+            to_rgb=True))
     cfg.update(overrides)
     return cfg
 
@@ -84,8 +93,10 @@ def test_full_loss_terms_and_every_parameter_gets_gradient():
     model = _build().train()
     inputs, samples, _ = _batch()
     losses = model.loss(inputs, samples)
-    assert {'loss_cls', 'loss_cls_aug', 'loss_qc', 'loss_ssdt', 'queue_fill',
-            'mask_area', 'box_area', 'ssdp_degenerate'} <= set(losses)
+    assert {
+        'loss_cls', 'loss_cls_aug', 'loss_qc', 'loss_ssdt', 'queue_fill',
+        'mask_area', 'box_area', 'ssdp_degenerate'
+    } <= set(losses)
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
     # find_unused_parameters=False in DDP needs every parameter used.
@@ -155,12 +166,12 @@ def test_ssdp_inactive_trains_on_the_raw_view_only():
 
 
 @pytest.mark.parametrize('parts, expected', [
-    (dict(queue_neck=None, qc_loss=None),
-     {'loss_cls', 'loss_cls_aug', 'loss_ssdt'}),
-    (dict(neck=dict(type='GlobalAveragePooling'), ssdt_loss=None),
-     {'loss_cls', 'loss_qc'}),
-    (dict(ssdt_loss=None, queue_neck=None, qc_loss=None),
-     {'loss_cls', 'loss_cls_aug'}),
+    (dict(queue_neck=None,
+          qc_loss=None), {'loss_cls', 'loss_cls_aug', 'loss_ssdt'}),
+    (dict(neck=dict(type='GlobalAveragePooling'),
+          ssdt_loss=None), {'loss_cls', 'loss_qc'}),
+    (dict(ssdt_loss=None, queue_neck=None,
+          qc_loss=None), {'loss_cls', 'loss_cls_aug'}),
 ])
 def test_each_part_is_optional(parts, expected):
     model = _build(**parts).train()

@@ -20,8 +20,8 @@ def test_better_pairs_give_lower_loss_and_weight_scales():
     close = NTXentLoss()(a, a + 0.01 * torch.randn(8, 16))
     far = NTXentLoss()(a, torch.randn(8, 16))
     assert close < far
-    assert torch.isclose(NTXentLoss(loss_weight=0.5)(a, a), 0.5 *
-                         NTXentLoss()(a, a))
+    assert torch.isclose(
+        NTXentLoss(loss_weight=0.5)(a, a), 0.5 * NTXentLoss()(a, a))
 
 
 def test_fp32_under_bf16_inputs_and_gradient():

@@ -18,18 +18,18 @@ def test_queue_only_hand_computed():
     # cos with anchor 0: 1.0, 0.8, 0.0 ; with anchor 1: 0.0, 0.6, 1.0
     queue = _unit([1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [5.0, 5.0])
     queue_labels = torch.tensor([0, 1, 0, -1])  # last slot empty
-    loss = QueueContrastiveLoss(margin=0.4, use_batch=False)(
-        anchors, labels, queue, queue_labels)
+    loss = QueueContrastiveLoss(
+        margin=0.4, use_batch=False)(anchors, labels, queue, queue_labels)
     # anchor 0: pos (1-1)=0, neg max(0,.8-.4)=.4, pos (1-0)=1
     # anchor 1: neg 0, pos (1-.6)=.4, neg max(0,1-.4)=.6
     expected = (0 + 0.4 + 1 + 0 + 0.4 + 0.6) / 6
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
     balanced = QueueContrastiveLoss(
-        margin=0.4, use_batch=False, reduction='balanced')(
-            anchors, labels, queue, queue_labels)
-    assert balanced.item() == pytest.approx((0 + 1 + 0.4) / 3 +
-                                            (0.4 + 0 + 0.6) / 3, rel=1e-5)
+        margin=0.4, use_batch=False, reduction='balanced')(anchors, labels,
+                                                           queue, queue_labels)
+    assert balanced.item() == pytest.approx(
+        (0 + 1 + 0.4) / 3 + (0.4 + 0 + 0.6) / 3, rel=1e-5)
 
 
 def test_batch_candidates_exclude_self_pairs():
@@ -45,8 +45,8 @@ def test_batch_candidates_exclude_self_pairs():
 def test_queue_gets_no_gradient_and_anchors_do():
     anchors = _unit([1.0, 0.2], [0.3, 1.0]).requires_grad_()
     queue = _unit([1.0, 1.0], [1.0, -1.0]).requires_grad_()
-    loss = QueueContrastiveLoss(use_batch=False)(
-        anchors, torch.tensor([0, 1]), queue, torch.tensor([1, 1]))
+    loss = QueueContrastiveLoss(use_batch=False)(anchors, torch.tensor([0, 1]),
+                                                 queue, torch.tensor([1, 1]))
     loss.backward()
     assert queue.grad is None
     # By hand: every queue row has label 1. Anchor 0 (label 0) meets two
@@ -61,9 +61,11 @@ def test_queue_gets_no_gradient_and_anchors_do():
 
 def test_empty_queue_without_batch_is_zero_with_graph():
     anchors = torch.randn(4, 8, requires_grad=True)
-    loss = QueueContrastiveLoss(use_batch=False)(
-        anchors, torch.zeros(4, dtype=torch.long), torch.zeros(6, 8),
-        torch.full((6, ), -1))
+    loss = QueueContrastiveLoss(use_batch=False)(anchors,
+                                                 torch.zeros(
+                                                     4, dtype=torch.long),
+                                                 torch.zeros(6, 8),
+                                                 torch.full((6, ), -1))
     assert loss.item() == 0.0 and loss.requires_grad
     loss.backward()
     assert torch.equal(anchors.grad, torch.zeros_like(anchors))

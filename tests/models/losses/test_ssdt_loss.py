@@ -23,14 +23,14 @@ def test_value_matches_hand_computation():
     raw = torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
     aug = torch.tensor([[2.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
     for tau in (1.0, 4.0):
-        loss = SSDTLoss(temperature=tau, loss_weight=0.5,
-                        direction='aug_to_raw')(raw, aug)
+        loss = SSDTLoss(
+            temperature=tau, loss_weight=0.5, direction='aug_to_raw')(raw, aug)
         assert loss.item() == pytest.approx(
             0.5 * _kl_by_hand(raw, aug, tau), rel=1e-5)
     # The default: the raw view teaches the augmented one.
     reverse = SSDTLoss()(raw, aug)
-    assert reverse.item() == pytest.approx(_kl_by_hand(aug, raw, 4.0),
-                                           rel=1e-5)
+    assert reverse.item() == pytest.approx(
+        _kl_by_hand(aug, raw, 4.0), rel=1e-5)
     symmetric = SSDTLoss(direction='symmetric')(raw, aug)
     assert symmetric.item() == pytest.approx(
         0.5 * (_kl_by_hand(raw, aug, 4.0) + _kl_by_hand(aug, raw, 4.0)),
@@ -42,8 +42,8 @@ def test_identical_logits_give_zero():
     assert SSDTLoss()(z, z.clone()).item() == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize('direction,student',
-                         [('aug_to_raw', 'raw'), ('raw_to_aug', 'aug')])
+@pytest.mark.parametrize('direction,student', [('aug_to_raw', 'raw'),
+                                               ('raw_to_aug', 'aug')])
 def test_teacher_gets_no_gradient(direction, student):
     raw = torch.randn(3, 5, requires_grad=True)
     aug = torch.randn(3, 5, requires_grad=True)

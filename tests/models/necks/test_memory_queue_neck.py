@@ -33,9 +33,10 @@ def test_fifo_wraps_around_and_keeps_newest():
 
 def test_queue_shorter_than_a_global_batch_is_named_with_the_fix():
     neck = MemoryQueueNeck(in_channels=2, queue_len=5, proj_type='identity')
-    with pytest.raises(UserInputError,
-                       match=r'queue_len=5 is smaller than one global batch '
-                       r'\(7 rows.*at least 7'):
+    with pytest.raises(
+            UserInputError,
+            match=r'queue_len=5 is smaller than one global batch '
+            r'\(7 rows.*at least 7'):
         neck.enqueue(torch.ones(7, 2), torch.arange(7))
     # Padding rows of an uneven last batch do not count.
     neck.enqueue(torch.ones(7, 2), torch.tensor([0, 1, 2, 3, 4, -1, -1]))
@@ -81,8 +82,7 @@ def _enqueue_on_rank(rank):
 def test_enqueue_gathers_uneven_batches_across_ranks(tmp_path):
     states = state_dicts_on_ranks(_enqueue_on_rank, tmp_path)
     for state in states:
-        assert state['queue_labels'].tolist() == [0, 1, 2, 10, -1, -1, -1,
-                                                  -1]
+        assert state['queue_labels'].tolist() == [0, 1, 2, 10, -1, -1, -1, -1]
         assert state['queue'][:4, 0].tolist() == [1, 1, 1, 2]
         assert int(state['queue_ptr']) == 4
     torch.testing.assert_close(states[0]['queue'], states[1]['queue'])

@@ -16,15 +16,16 @@ def test_default_parameter_count_matches_spec():
     # docs/methods/csdnet.md: 467,712 for C = 2048, k = 3, r = 16,
     # C_b = 64; pattern_norm='none' adds the scalar bias.
     assert sum(p.numel() for p in SSDP(2048).parameters()) == 467_712
-    assert sum(p.numel() for p in SSDP(
-        2048, pattern_norm='none').parameters()) == 467_713
+    assert sum(
+        p.numel()
+        for p in SSDP(2048, pattern_norm='none').parameters()) == 467_713
 
 
 @pytest.mark.parametrize('pattern_norm', ['standardize', 'none'])
 def test_dynamic_kernel_equals_per_image_convolution(pattern_norm):
     torch.manual_seed(0)
-    ssdp = SSDP(32, reduce_channels=8, hidden_ratio=4,
-                pattern_norm=pattern_norm)
+    ssdp = SSDP(
+        32, reduce_channels=8, hidden_ratio=4, pattern_norm=pattern_norm)
     x = torch.randn(3, 32, 6, 6)
     batched = ssdp.pattern_map(x)
     reduced = ssdp.reduce(x)
@@ -58,8 +59,10 @@ def test_standardized_gate_cannot_switch_all_features_off():
     x = torch.rand(2, 16, 5, 5)  # non-negative, like post-ReLU features
     raw = SSDP(16, reduce_channels=4, hidden_ratio=2, pattern_norm='none')
     std = SSDP(16, reduce_channels=4, hidden_ratio=2)
-    std.load_state_dict(
-        {k: v for k, v in raw.state_dict().items() if k != 'pattern_bias'})
+    std.load_state_dict({
+        k: v
+        for k, v in raw.state_dict().items() if k != 'pattern_bias'
+    })
     with torch.no_grad():  # a positive reduced map, so the shift is global
         raw.reduce.weight.abs_()
         raw.reduce.bias.fill_(1.0)
@@ -78,20 +81,23 @@ def test_standardized_gate_cannot_switch_all_features_off():
     expected = (raw_p - flat.mean(1).view(-1, 1, 1, 1)) / (
         flat.std(1, unbiased=False).view(-1, 1, 1, 1) + 1e-5)
     torch.testing.assert_close(std_p, expected)
-    torch.testing.assert_close(std_p.flatten(1).mean(1), torch.zeros(2),
-                               atol=1e-5, rtol=0)
-    torch.testing.assert_close(std_p.flatten(1).std(1, unbiased=False),
-                               torch.ones(2), atol=1e-4, rtol=0)
     torch.testing.assert_close(
-        std_feats, (x * torch.sigmoid(std_p)).mean(dim=(2, 3)))
+        std_p.flatten(1).mean(1), torch.zeros(2), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        std_p.flatten(1).std(1, unbiased=False),
+        torch.ones(2),
+        atol=1e-4,
+        rtol=0)
+    torch.testing.assert_close(std_feats,
+                               (x * torch.sigmoid(std_p)).mean(dim=(2, 3)))
     # The gradient reaches the kernel generator only when standardised.
     raw_feats.sum().backward()
     std_feats.sum().backward()
     assert raw.kernel_generator[0].weight.grad.abs().max() < 1e-12
     assert std.kernel_generator[0].weight.grad.abs().max() > 1e-6
     # Eq. 1's min-max mask does not depend on the normalisation.
-    assert torch.equal(raw.make_mask(raw_p, (10, 10)),
-                       std.make_mask(std_p, (10, 10)))
+    assert torch.equal(
+        raw.make_mask(raw_p, (10, 10)), std.make_mask(std_p, (10, 10)))
 
 
 def test_unknown_pattern_norm_is_named():
@@ -123,13 +129,15 @@ def test_crop_zoom_view_is_the_resized_box():
     p = _pattern_with_peak(rows=(0, 4), cols=(4, 8))  # top-right quarter
     view, stats = ssdp.make_view(images, p)
     expected = F.interpolate(
-        images[:, :, 0:4, 4:8], size=(8, 8), mode='bilinear',
+        images[:, :, 0:4, 4:8],
+        size=(8, 8),
+        mode='bilinear',
         align_corners=False)
     # Same sampling points; only the outermost output pixels differ (the
     # affine crop blends in the neighbouring pixel, resizing a cut-out
     # clamps at its edge).
-    torch.testing.assert_close(view[..., 1:-1, 1:-1],
-                               expected[..., 1:-1, 1:-1])
+    torch.testing.assert_close(view[..., 1:-1, 1:-1], expected[..., 1:-1,
+                                                               1:-1])
     assert stats['box_area'].item() == pytest.approx(0.25)
     assert stats['ssdp_degenerate'].item() == 0
 
@@ -155,8 +163,8 @@ def test_degenerate_masks_give_identity_view():
 
 def test_thresholds():
     p = torch.linspace(0, 1, 16).view(1, 1, 4, 4)
-    fixed = SSDP(4, threshold='fixed', fixed_threshold=0.7).make_mask(
-        p, (4, 4))
+    fixed = SSDP(
+        4, threshold='fixed', fixed_threshold=0.7).make_mask(p, (4, 4))
     assert fixed.sum().item() == int((p >= 0.7 - 1e-6).sum())
     torch.manual_seed(0)
     rnd = SSDP(4, threshold='random', random_threshold=(0.4, 0.6))
@@ -187,11 +195,11 @@ def test_residual_reweight_and_per_location_kernel():
 
 
 def test_bad_options_are_named():
-    for kwargs, name in ((dict(view_mode='crop'), 'view_mode'),
-                         (dict(threshold='avg'), 'threshold'),
+    for kwargs, name in ((dict(view_mode='crop'),
+                          'view_mode'), (dict(threshold='avg'), 'threshold'),
                          (dict(reweight='sum'), 'reweight'),
-                         (dict(kernel_type='static'), 'kernel_type'),
-                         (dict(kernel_size=4), 'kernel_size'),
+                         (dict(kernel_type='static'),
+                          'kernel_type'), (dict(kernel_size=4), 'kernel_size'),
                          (dict(random_threshold=(0.7, 0.2)),
                           'random_threshold')):
         with pytest.raises(UserInputError, match=name):
@@ -210,11 +218,11 @@ def test_bf16_autocast_mask_is_computed():
 def test_random_placement_moves_the_pattern_box_and_keeps_its_size():
     torch.manual_seed(0)
     boxes = torch.tensor([[5., 2., 7., 4.], [0., 0., 8., 4.]])
-    moved = torch.stack([SSDP.place_randomly(boxes, (8, 8))
-                         for _ in range(200)])
+    moved = torch.stack(
+        [SSDP.place_randomly(boxes, (8, 8)) for _ in range(200)])
     sides = moved[..., 2:] - moved[..., :2]
-    torch.testing.assert_close(sides, (boxes[:, 2:] - boxes[:, :2])
-                               .expand_as(sides))
+    torch.testing.assert_close(sides,
+                               (boxes[:, 2:] - boxes[:, :2]).expand_as(sides))
     assert (moved >= 0).all() and (moved <= 8).all()
     # The 2 x 2 box lands on many places; the full-width one only moves in y.
     assert len({tuple(b) for b in moved[:, 0].tolist()}) > 100

@@ -14,7 +14,10 @@ from csdnet_mm.models.retrievers import EmbeddingRetriever
 # ResNet_CIFAR-18 with base_channels=16 ends in 16 * 8 = 128 channels.
 CHANNELS = 128
 BACKBONE = dict(
-    type='ResNet_CIFAR', depth=18, base_channels=16, stem_channels=16,
+    type='ResNet_CIFAR',
+    depth=18,
+    base_channels=16,
+    stem_channels=16,
     out_indices=(3, ))
 
 
@@ -29,13 +32,20 @@ def _build_moco():
     init_default_scope('mmpretrain')
     return MODELS.build(
         dict(
-            type='MoCo', queue_len=8, feat_dim=32, momentum=0.001,
+            type='MoCo',
+            queue_len=8,
+            feat_dim=32,
+            momentum=0.001,
             backbone=dict(BACKBONE),
             neck=dict(
-                type='MoCoV2Neck', in_channels=CHANNELS, hid_channels=64,
-                out_channels=32, with_avg_pool=True),
+                type='MoCoV2Neck',
+                in_channels=CHANNELS,
+                hid_channels=64,
+                out_channels=32,
+                with_avg_pool=True),
             head=dict(
-                type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
+                type='ContrastiveHead',
+                loss=dict(type='CrossEntropyLoss'),
                 temperature=0.2)))
 
 
@@ -72,15 +82,18 @@ def test_test_step_feeds_the_retrieval_metric():
     # What tools/test.py does: preprocess, predict, metric.process.
     model = _build().eval()
     gen = torch.Generator().manual_seed(1)
-    images = [torch.randint(0, 256, (3, 32, 32), generator=gen,
-                            dtype=torch.uint8) for _ in range(4)]
+    images = [
+        torch.randint(0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8)
+        for _ in range(4)
+    ]
     samples = [DataSample().set_gt_label(i % 2) for i in range(4)]
     outputs = model.test_step(dict(inputs=images, data_samples=samples))
     metric = LeaveOneOutRetrieval()
     metric.process(None, [s.to_dict() for s in outputs])
     result = metric.evaluate(4)
-    assert set(result) == {'retrieval/rank1', 'retrieval/rank5',
-                           'retrieval/mAP'}
+    assert set(result) == {
+        'retrieval/rank1', 'retrieval/rank5', 'retrieval/mAP'
+    }
     # Each query has one relevant item among 3 others: always in top 5.
     assert result['retrieval/rank5'] == 100.0
 

@@ -10,40 +10,70 @@ init_default_scope('mmpretrain')
 
 CHANNELS = 64
 SIZE = 32
-BACKBONE = dict(type='ResNet_CIFAR', depth=18, base_channels=8,
-                stem_channels=8, out_indices=(3, ))
-DECODER = dict(type='FeatureDecoder', in_channels=CHANNELS, out_size=SIZE,
-               base_channels=32, num_upsample=2)
-PREPROCESSOR = dict(type='SelfSupDataPreprocessor', mean=[127.5] * 3,
-                    std=[64.] * 3, to_rgb=True)
+BACKBONE = dict(
+    type='ResNet_CIFAR',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
+    out_indices=(3, ))
+DECODER = dict(
+    type='FeatureDecoder',
+    in_channels=CHANNELS,
+    out_size=SIZE,
+    base_channels=32,
+    num_upsample=2)
+PREPROCESSOR = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[127.5] * 3,
+    std=[64.] * 3,
+    to_rgb=True)
 
 
 def _moco(**overrides):
     cfg = dict(
-        type='SynthPairsMoCo', backbone=BACKBONE,
-        neck=dict(type='MoCoV2Neck', in_channels=CHANNELS,
-                  hid_channels=CHANNELS, out_channels=16),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-                  temperature=0.2),
+        type='SynthPairsMoCo',
+        backbone=BACKBONE,
+        neck=dict(
+            type='MoCoV2Neck',
+            in_channels=CHANNELS,
+            hid_channels=CHANNELS,
+            out_channels=16),
+        head=dict(
+            type='ContrastiveHead',
+            loss=dict(type='CrossEntropyLoss'),
+            temperature=0.2),
         decoder=DECODER,
         perturbation=dict(type='FeaturePerturbation', bank_size=12),
-        queue_len=16, feat_dim=16, data_preprocessor=PREPROCESSOR)
+        queue_len=16,
+        feat_dim=16,
+        data_preprocessor=PREPROCESSOR)
     cfg.update(overrides)
     return MODELS.build(cfg)
 
 
 def _simsiam(**overrides):
     cfg = dict(
-        type='SynthPairsSimSiam', backbone=BACKBONE,
-        neck=dict(type='NonLinearNeck', in_channels=CHANNELS,
-                  hid_channels=32, out_channels=32, num_layers=3,
-                  with_last_bn_affine=False, with_avg_pool=True),
-        head=dict(type='LatentPredictHead',
-                  loss=dict(type='CosineSimilarityLoss'),
-                  predictor=dict(type='NonLinearNeck', in_channels=32,
-                                 hid_channels=8, out_channels=32,
-                                 with_avg_pool=False, with_last_bn=False,
-                                 with_last_bias=True)),
+        type='SynthPairsSimSiam',
+        backbone=BACKBONE,
+        neck=dict(
+            type='NonLinearNeck',
+            in_channels=CHANNELS,
+            hid_channels=32,
+            out_channels=32,
+            num_layers=3,
+            with_last_bn_affine=False,
+            with_avg_pool=True),
+        head=dict(
+            type='LatentPredictHead',
+            loss=dict(type='CosineSimilarityLoss'),
+            predictor=dict(
+                type='NonLinearNeck',
+                in_channels=32,
+                hid_channels=8,
+                out_channels=32,
+                with_avg_pool=False,
+                with_last_bn=False,
+                with_last_bias=True)),
         decoder=DECODER,
         perturbation=dict(type='FeaturePerturbation', bank_size=12),
         data_preprocessor=PREPROCESSOR)
@@ -59,8 +89,10 @@ def _views(batch=4, size=SIZE):
 def _grads_of(model, losses, key):
     model.zero_grad(set_to_none=True)
     losses[key].backward(retain_graph=True)
-    return {name: p.grad is not None and bool(p.grad.abs().sum() > 0)
-            for name, p in model.named_parameters()}
+    return {
+        name: p.grad is not None and bool(p.grad.abs().sum() > 0)
+        for name, p in model.named_parameters()
+    }
 
 
 def _touched(grads, prefix):
@@ -99,8 +131,7 @@ def test_gen_grad_to_decoder_option():
 def test_decoder_outside_momentum_encoder_and_buffers_in_checkpoint():
     model = _moco()
     keys = model.state_dict().keys()
-    assert not any(k.startswith('encoder_k.') and 'decoder' in k
-                   for k in keys)
+    assert not any(k.startswith('encoder_k.') and 'decoder' in k for k in keys)
     for key in ('perturbation.feat_bank', 'perturbation.bank_ptr',
                 'perturbation.bank_count', 'queue', 'queue_ptr'):
         assert key in keys
@@ -128,15 +159,16 @@ def test_bank_holds_clean_features():
     # Train-mode BN normalises with batch statistics, so the same batch
     # through the unchanged backbone gives the stored rows again.
     expected = pool_features(model.backbone(views[2]))
-    assert torch.allclose(model.perturbation.feat_bank[:4], expected,
-                          atol=1e-5)
+    assert torch.allclose(
+        model.perturbation.feat_bank[:4], expected, atol=1e-5)
     assert torch.all(model.perturbation.feat_bank[4:] == 0)
 
 
 @pytest.mark.parametrize('mode', ['both', 'gradcam', 'lowvar', 'random'])
 def test_noise_ablations_reachable(mode):
-    model = _moco(perturbation=dict(type='FeaturePerturbation',
-                                    bank_size=12, noise_mode=mode))
+    model = _moco(
+        perturbation=dict(
+            type='FeaturePerturbation', bank_size=12, noise_mode=mode))
     losses = model.loss(_views(), None)
     assert torch.isfinite(losses['loss_gen'])
     assert ('noise_std_g' in losses) == (mode in ('both', 'gradcam'))
@@ -158,16 +190,16 @@ def test_simsiam_keeps_bn_stats_of_gradcam_pass():
     before = bn.running_mean.clone()
     with model.gradcam_context():
         model.perturbation.gradcam_scores(
-            z, lambda leaf: model.head.loss(model.project_vector(leaf),
-                                            torch.randn(4, 32)))
+            z, lambda leaf: model.head.loss(
+                model.project_vector(leaf), torch.randn(4, 32)))
     assert torch.equal(bn.running_mean, before)
     model = _simsiam(keep_bn_stats=False)
     bn = model.neck.bn0
     before = bn.running_mean.clone()
     with model.gradcam_context():
         model.perturbation.gradcam_scores(
-            z, lambda leaf: model.head.loss(model.project_vector(leaf),
-                                            torch.randn(4, 32)))
+            z, lambda leaf: model.head.loss(
+                model.project_vector(leaf), torch.randn(4, 32)))
     assert not torch.equal(bn.running_mean, before)
 
 
@@ -186,9 +218,10 @@ def test_input_errors():
         model.loss(_views()[:2] + [torch.randn(4, 3, 16, 16)], None)
     # A queue the global batch does not divide: a message, not an assert.
     model = _moco(queue_len=18)
-    with pytest.raises(UserInputError,
-                       match='queue_len=18 must be a multiple of the global '
-                       'batch 4 .* model.queue_len=20'):
+    with pytest.raises(
+            UserInputError,
+            match='queue_len=18 must be a multiple of the global '
+            'batch 4 .* model.queue_len=20'):
         model.loss(_views(), None)
 
 
@@ -203,13 +236,18 @@ def test_visuals_kept_on_request():
 
 
 def test_decoder_pretrain_freezes_encoder_and_learns():
-    model = MODELS.build(dict(type='DecoderPretrain', backbone=BACKBONE,
-                              decoder=DECODER,
-                              data_preprocessor=PREPROCESSOR))
+    model = MODELS.build(
+        dict(
+            type='DecoderPretrain',
+            backbone=BACKBONE,
+            decoder=DECODER,
+            data_preprocessor=PREPROCESSOR))
     model.train()
     assert not model.backbone.training and model.decoder.training
-    backbone_state = {k: v.clone()
-                      for k, v in model.backbone.state_dict().items()}
+    backbone_state = {
+        k: v.clone()
+        for k, v in model.backbone.state_dict().items()
+    }
     images = _views()[0]
     optimizer = torch.optim.Adam(
         [p for p in model.parameters() if p.requires_grad], lr=1e-2)
@@ -227,17 +265,23 @@ def test_decoder_pretrain_freezes_encoder_and_learns():
 
 def test_decoder_parameter_counts_and_output():
     # docs/methods/synthpairs.md, "Stage 1": 54.25 M / 26.43 M / 13.04 M.
-    counts = [sum(p.numel() for p in FeatureDecoder(base_channels=c)
-                  .parameters()) for c in (512, 256, 128)]
+    counts = [
+        sum(p.numel() for p in FeatureDecoder(base_channels=c).parameters())
+        for c in (512, 256, 128)
+    ]
     assert counts == [54_250_387, 26_429_107, 13_044_819]
-    decoder = FeatureDecoder(in_channels=8, out_size=16, base_channels=8,
-                             num_upsample=2, output_act='sigmoid')
+    decoder = FeatureDecoder(
+        in_channels=8,
+        out_size=16,
+        base_channels=8,
+        num_upsample=2,
+        output_act='sigmoid')
     z = torch.randn(3, 8, 1, 1)
     out = decoder(z)
     assert out.shape == (3, 3, 16, 16)
     # The sigmoid head is the plain decoder's output through a sigmoid.
-    plain = FeatureDecoder(in_channels=8, out_size=16, base_channels=8,
-                           num_upsample=2)
+    plain = FeatureDecoder(
+        in_channels=8, out_size=16, base_channels=8, num_upsample=2)
     plain.load_state_dict(decoder.state_dict())
     torch.testing.assert_close(out, torch.sigmoid(plain(z)))
     with pytest.raises(UserInputError, match='multiple of'):
@@ -280,8 +324,10 @@ def _step(model):
 def _gen_grads(model, losses):
     model.zero_grad(set_to_none=True)
     losses['loss_gen'].backward()
-    return {name: p.grad.clone() for name, p in model.named_parameters()
-            if p.grad is not None}
+    return {
+        name: p.grad.clone()
+        for name, p in model.named_parameters() if p.grad is not None
+    }
 
 
 @pytest.mark.parametrize('build,overrides', DETACH_CASES)
@@ -306,8 +352,10 @@ def _joint_pass_clean_constant(model):
 
     def embed_pair(gen_a, gen_b):
         n = len(gen_a)
-        norms = [m for m in list(model.backbone.modules()) +
-                 list(model.neck.modules()) if isinstance(m, _BatchNorm)]
+        norms = [
+            m for m in list(model.backbone.modules()) +
+            list(model.neck.modules()) if isinstance(m, _BatchNorm)
+        ]
 
         def detach_clean(module, args):
             x = args[0]

@@ -17,17 +17,16 @@ def _empirical_std(module, z, scores=None, draws=4000):
 
 def test_minmax_normalize():
     x = torch.tensor([[2., 4., 6.], [1., 1., 3.]])
-    assert torch.allclose(minmax_normalize(x),
-                          torch.tensor([[0., .5, 1.], [0., 0., 1.]]))
+    assert torch.allclose(
+        minmax_normalize(x), torch.tensor([[0., .5, 1.], [0., 0., 1.]]))
     mask = torch.tensor([False, True, True])
     # min / max over the masked entries 4 and 6 only.
-    assert torch.allclose(minmax_normalize(x[0], mask),
-                          torch.tensor([-1., 0., 1.]))
+    assert torch.allclose(
+        minmax_normalize(x[0], mask), torch.tensor([-1., 0., 1.]))
 
 
 def test_gradcam_noise_larger_for_lower_scores():
-    module = FeaturePerturbation(feat_dim=4, noise_mode='gradcam',
-                                 sigma_g=0.5)
+    module = FeaturePerturbation(feat_dim=4, noise_mode='gradcam', sigma_g=0.5)
     z = torch.ones(1, 4)
     scores = torch.tensor([[0., 1., 3., 4.]])  # min-max: 0, .25, .75, 1
     std = _empirical_std(module, z, scores)
@@ -56,15 +55,15 @@ def test_low_variance_noise_only_below_threshold():
     # normalised over all dimensions (computed here from the bank).
     variance = module.feat_bank.var(dim=0, unbiased=False)
     v_bar = variance / variance.norm()
-    torch.testing.assert_close(
-        v_hat, (v_bar - v_bar.min()) / (v_bar.max() - v_bar.min()))
+    torch.testing.assert_close(v_hat, (v_bar - v_bar.min()) /
+                               (v_bar.max() - v_bar.min()))
     assert torch.equal(mask, v_bar < 0.02)
     assert torch.allclose(std[:2], 0.5 * (1 - v_hat[:2]), atol=0.03)
 
 
 def test_lower_variance_more_noise_with_masked_minmax():
-    module = FeaturePerturbation(feat_dim=5, bank_size=1000,
-                                 noise_mode='lowvar', var_minmax='masked')
+    module = FeaturePerturbation(
+        feat_dim=5, bank_size=1000, noise_mode='lowvar', var_minmax='masked')
     torch.manual_seed(1)
     # Normalised variances about 2.4e-5, 6.1e-4, 2.4e-3, 0.24, 0.97:
     # three masked dimensions whose min-max spans 0..1.
@@ -92,8 +91,8 @@ def test_both_noises_add_independently():
 
 
 def test_random_noise_on_every_dimension():
-    module = FeaturePerturbation(feat_dim=4, noise_mode='random',
-                                 sigma_random=0.2)
+    module = FeaturePerturbation(
+        feat_dim=4, noise_mode='random', sigma_random=0.2)
     std = _empirical_std(module, torch.zeros(1, 4))
     assert torch.allclose(std, torch.full((4, ), 0.2), atol=0.02)
     assert not module.needs_gradcam and not module.uses_bank
@@ -129,9 +128,10 @@ def test_bank_fifo_and_checkpoint_round_trip():
     for name in ('feat_bank', 'bank_ptr', 'bank_count'):
         assert torch.equal(getattr(restored, name), getattr(module, name))
     # A bank that cannot hold one global batch would never hold history.
-    with pytest.raises(UserInputError,
-                       match=r'bank_size=5 is smaller than one global batch '
-                       r'\(7 rows.*at least 7'):
+    with pytest.raises(
+            UserInputError,
+            match=r'bank_size=5 is smaller than one global batch '
+            r'\(7 rows.*at least 7'):
         module.push(torch.arange(14.).view(7, 2))
 
 
@@ -146,8 +146,8 @@ def test_gradcam_scores_are_relu_of_minus_grad_times_feature():
     assert torch.equal(scores, expected)
     assert weight.grad is None and z.grad is None
 
-    plus = FeaturePerturbation(feat_dim=3, gradcam_sign=1,
-                               gradcam_times_feature=False)
+    plus = FeaturePerturbation(
+        feat_dim=3, gradcam_sign=1, gradcam_times_feature=False)
     scores = plus.gradcam_scores(z, lambda leaf: (leaf * weight).sum())
     assert torch.equal(scores, weight.detach().clamp(min=0).expand(2, 3))
 
