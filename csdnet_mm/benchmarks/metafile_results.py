@@ -11,7 +11,8 @@ from .realdata.ssl_archive import open_archive, per_seed_of
 from .records import RunArchive
 
 RESULTS = osp.join('docs', 'results')
-DATASET = 'Fashion-MNIST 8-class'
+DATASET = 'Fashion-MNIST (8 classes, few-shot)'
+SSL_DATASET = 'Fashion-MNIST (8 classes, 32 px)'
 
 
 def _mean(values: List[float]) -> float:
@@ -68,14 +69,14 @@ def ssl(root: str) -> Dict[str, List[Dict]]:
         results[f'configs/{defs.CONFIG_DIR}/{config}'] = [
             dict(
                 Task='Linear Evaluation',
-                Dataset=f'{DATASET} (32 px)',
+                Dataset=SSL_DATASET,
                 Metrics={
                     f'Top 1 Accuracy ({p} % labels)': mean(f'linear{p}/test')
                     for p in defs.SSL_LINEAR
                 }),
             dict(
                 Task='Image Retrieval',
-                Dataset=f'{DATASET} (32 px)',
+                Dataset=SSL_DATASET,
                 Metrics={
                     'Recall@1': mean('retrieval/rank1'),
                     'Recall@5': mean('retrieval/rank5'),
