@@ -68,22 +68,23 @@ def ablation_row(root: str) -> Tuple[str, str, str]:
         k: _pair(per_unit, 'view', 'stock_2x', f'{k}/top1')
         for k in ('val', 'test')
     }
+    full = _pair(per_unit, 'full', 'stock_2x', 'val/top1')
     random = _pair(per_unit, 'view', 'random_view', 'val/top1')
     above = sum(v > 0 for v in stock['test'].values)
     return (
         'CSDNet per module on real images (few-shot Fashion-MNIST, ImageNet '
         'EfficientNet-Lite0 and MobileNetV2, two tasks) and the two controls',
-        '`python tools/realdata_benchmark.py --suite csdnet-ablation --runs '
-        f'stock view stock_2x random_view --seeds {" ".join(map(str, seeds))}'
-        ' --jobs 2 --threads 1 --archive docs/results/csdnet-ablation.json`',
+        '`python tools/realdata_benchmark.py --suite csdnet-ablation --seeds '
+        f'{" ".join(map(str, seeds))} --jobs 2 --threads 1 --archive '
+        'docs/results/csdnet-ablation.json`',
         f'SSDP (re-weighting + view) − stock **{stock["val"].mean:+.2f}** '
         f'validation / **{stock["test"].mean:+.2f}** test top-1 ({above} of '
         f'{stock["test"].n} above on test), but **SSDP − stock at 2× epochs '
         f'{twice["val"]}** on validation (test {twice["test"].mean:+.2f}): '
         'the gain is that of as many image passes, not of the learned '
-        f'region; SSDP − random crop-and-zoom view {random} on validation; '
-        f'{len(per_unit) // len(seeds)} units × seeds '
-        f'{", ".join(map(str, seeds))} ([tables]({BENCHMARKS}'
+        f'region; full CSDNet − stock at 2× epochs {full}; SSDP − random '
+        f'crop-and-zoom view {random}; {len(per_unit) // len(seeds)} units × '
+        f'seeds {", ".join(map(str, seeds))} ([tables]({BENCHMARKS}'
         '#per-module---suite-csdnet-ablation))')
 
 
