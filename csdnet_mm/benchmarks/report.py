@@ -25,6 +25,7 @@ SSL_ARCHIVE = osp.join(RESULTS, 'ssl_fmnist8-32px.json')
 # The headline re-run on one machine, with the leak-free validation split.
 SSL_RERUN_ARCHIVE = osp.join(RESULTS, 'ssl.json')
 ABLATION_ARCHIVE = osp.join(RESULTS, 'csdnet-ablation.json')
+STABILITY_ARCHIVE = osp.join(RESULTS, 'csdnet-stability.json')
 CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
 # The pooled pairs of the check-across table: one default against another.
 CHECK_PAIRS = (('full_neck10x', 'full'), ('ssdp_neck10x', 'ssdp'),
@@ -111,6 +112,12 @@ def ablation_tables(root: str) -> str:
     per_unit = per_unit_of(runs)
     return (summarize_suite('csdnet-ablation', per_unit) + '\n\n' +
             pooled_pairs(per_unit, ABLATION_PAIRS))
+
+
+def stability_tables(root: str) -> str:
+    runs = RunArchive(osp.join(root, STABILITY_ARCHIVE),
+                      'csdnet-stability').runs()
+    return summarize_suite('csdnet-stability', per_unit_of(runs))
 
 
 # The CSDNet README's summary: the stock classifier, SSDP, the longer
@@ -210,6 +217,7 @@ BLOCKS = (
     Block('docs/benchmarks.md', 'cost-table', cost_table),
     Block('docs/benchmarks.md', 'check-across', check_across),
     Block('docs/benchmarks.md', 'csdnet-ablation', ablation_tables),
+    Block('docs/benchmarks.md', 'csdnet-stability', stability_tables),
     Block('docs/benchmarks.md', 'ssl-tables', ssl_tables),
     Block('docs/benchmarks.md', 'ssl-pairs', ssl_pair_table),
     Block('docs/benchmarks.md', 'ssl-rerun', ssl_rerun_tables),
