@@ -7,7 +7,7 @@ import os.path as osp
 import platform
 import subprocess
 import threading
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 ARCHIVE_FORMAT = 1
 
@@ -128,9 +128,46 @@ class RunArchive:
             os.replace(tmp, self.path)
 
 
-def training_record(work_dir: str,
-                    threads: Optional[int] = None,
-                    note: Optional[str] = None) -> Dict:
+def _check_options(dumped: Optional[str], options: Sequence[str],
+                   work_dir: str) -> None:
+    """Refuse ``key=value`` options the dumped config does not have."""
+    from argparse import ArgumentParser
+
+    from mmengine.config import Config, DictAction
+
+    from ..errors import UserInputError
+    if dumped is None:
+        raise UserInputError(f'{work_dir}: no dumped config to check the '
+                             'options against')
+    cfg = Config.fromfile(dumped).to_dict()
+    parser = ArgumentParser()
+    parser.add_argument('--options', nargs='+', action=DictAction)
+    wanted = parser.parse_args(['--options', *options]).options
+    for key, value in wanted.items():
+        node = cfg
+        for part in key.split('.'):
+            if isinstance(node, dict):
+                node = node.get(part, _MISSING)
+            elif isinstance(node, (list, tuple)) and part.isdigit():
+                node = node[int(part)] if int(part) < len(node) else _MISSING
+            else:
+                node = _MISSING
+        if node is _MISSING or node != value:
+            found = 'not set' if node is _MISSING else f'{node!r}'
+            raise UserInputError(
+                f'{dumped}: {key} is {found}, not {value!r}: pass the '
+                '--cfg-options the training had')
+
+
+_MISSING = object()
+
+
+def training_record(
+        work_dir: str,
+        threads: Optional[int] = None,
+        note: Optional[str] = None,
+        options: Sequence[str] = (),
+) -> Dict:
     """The archive record of a finished ``tools/train.py`` run, made on the
     machine that trained it: its config, final validation metrics (and
     ``tools/test.py``'s test metrics, when written), the validation
@@ -142,6 +179,9 @@ def training_record(work_dir: str,
         threads (int, optional): ``OMP_NUM_THREADS`` it ran with.
         note (str, optional): What else ran beside it, or anything else a
             reader of the figure needs.
+        options (Sequence[str]): The ``--cfg-options`` the training had
+            (``key=value``); each is checked against the config the run
+            dumped, so a record cannot name options the run did not have.
     """
     import datetime
 
@@ -164,6 +204,9 @@ def training_record(work_dir: str,
             })
     configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
     record['config'] = osp.basename(configs[0]) if configs else None
+    if options:
+        _check_options(configs[0] if configs else None, options, work_dir)
+        record['options'] = list(options)
     scalars = find_scalars(work_dir)
     record['val_curve'] = [{
         k: v

@@ -67,6 +67,24 @@ def test_training_record_has_metrics_curve_wall_time_and_machine(tmp_path):
     }
 
 
+def test_options_are_recorded_only_when_the_dumped_config_has_them(tmp_path):
+    write_work_dir(tmp_path, {'accuracy/top1': 30.0})
+    (tmp_path / 'resnet18_demo.py').write_text(
+        "model = dict(qc_loss=dict(type='QueueContrastiveLoss'), "
+        'queue_neck=None)\n')
+    options = [
+        'model.qc_loss.type=QueueContrastiveLoss', 'model.queue_neck=None'
+    ]
+    record = training_record(str(tmp_path), options=options)
+    assert record['options'] == options
+    with pytest.raises(
+            UserInputError, match='model.queue_neck.type is not set'):
+        training_record(
+            str(tmp_path), options=['model.queue_neck.type=MemoryQueueNeck'])
+    with pytest.raises(UserInputError, match='model.neck is not set'):
+        training_record(str(tmp_path), options=['model.neck=None'])
+
+
 def test_unfinished_run_is_refused_with_what_to_pass(tmp_path):
     write_work_dir(tmp_path)
     with pytest.raises(UserInputError, match='final_val_metrics.json'):

@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/archive_run.py WORK_DIR \
         --archive docs/results/demo.json --key resnet18_demo [--threads 1] \
-        [--note "what else ran beside it"]
+        [--note "what else ran beside it"] [--cfg-options KEY=VALUE ...]
 
 Run it on the machine that trained the run, right after: the record holds
 the run's config, final validation (and test) metrics, the validation
@@ -32,8 +32,16 @@ def main(argv=None) -> int:
         default=None,
         help='OMP_NUM_THREADS the run had')
     parser.add_argument('--note', default=None)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help="the training's --cfg-options (checked against the config "
+        'the run dumped, recorded as its options)')
     args = parser.parse_args(argv)
-    record = training_record(args.work_dir, args.threads, args.note)
+    record = training_record(args.work_dir, args.threads, args.note,
+                             args.cfg_options)
     RunArchive(args.archive, args.suite).add(args.key, record)
     print(f'{args.archive}: {args.key}: {record["metrics"]}, '
           f'{record["seconds"]} s')
