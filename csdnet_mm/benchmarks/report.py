@@ -100,6 +100,8 @@ def ssl_pair_table(root: str) -> str:
 # full CSDNet against the stock classifier and the longer schedule.
 ABLATION_PAIRS = (('reweight', 'stock'), ('view', 'stock'),
                   ('view', 'reweight'), ('view_ssdt', 'view'),
+                  ('view_ssdt_aug_to_raw', 'view'),
+                  ('view_ssdt', 'view_ssdt_aug_to_raw'),
                   ('view_ddl', 'view'), ('full', 'view'), ('full', 'stock'),
                   ('view', 'stock_2x'), ('full', 'stock_2x'),
                   ('view', 'random_view'), ('stock_2x',

@@ -107,6 +107,10 @@ ABLATION = (
         NO_VIEW + NO_DDL + NO_SSDT),
     Row('view', 'SSDP (re-weighting + view)', True, NO_DDL + NO_SSDT),
     Row('view_ssdt', 'SSDP + SSDT', True, NO_DDL),
+    # SSDT's other direction (its earlier default): the crop teaches the
+    # raw view, the one used at inference.
+    Row('view_ssdt_aug_to_raw', 'SSDP + SSDT, aug_to_raw', True,
+        NO_DDL + ('model.ssdt_loss.direction=aug_to_raw', )),
     Row('view_ddl', 'SSDP + DDL', True, NO_SSDT),
     Row('full', 'SSDP + DDL + SSDT', True),
     # Controls: as many image passes as two views, and a second view that
