@@ -128,6 +128,23 @@ class RunArchive:
             os.replace(tmp, self.path)
 
 
+def analysis_record(args, figures: Dict) -> Dict:
+    """The ``--out`` record of a checkpoint analysis tool (the arguments of
+    ``tool_utils.checkpoint_analysis_parser``): its figures with the config,
+    checkpoint, options, batches and seed, commit and machine that gave
+    them, so that a figure rendered from it names its run."""
+    import torch
+    return dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        options=[f'{k}={v}' for k, v in (args.cfg_options or {}).items()],
+        batches=args.batches,
+        seed=args.seed,
+        figures=figures,
+        commit=commit(),
+        machine=machine(torch.get_num_threads()))
+
+
 def _check_options(dumped: Optional[str], options: Sequence[str],
                    work_dir: str) -> None:
     """Refuse ``key=value`` options the dumped config does not have."""

@@ -24,7 +24,7 @@ def test_each_term_reaches_the_views_it_is_built_from(tmp_path, demo_root):
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads(out.read_text())
     assert record['config'] == TINY_CSDNET and record['batches'] == 2
-    norms = record['norms']
+    norms = record['figures']
     assert set(norms) == {'loss_cls', 'loss_cls_aug', 'loss_qc', 'loss_ssdt'}
     raw, aug = 0, 1
     # CE of a view trains through that view's features only.

@@ -157,7 +157,9 @@ def test_diagnostics_measure_the_pairs_of_a_checkpoint(stage2, tmp_path):
     ckpt = osp.join(work_dir, 'iter_4.pth')
     result = _diagnostics(TINY_SYNTHPAIRS, ckpt, opts, tmp_path / 'd.json')
     assert result.returncode == 0, result.stderr[-3000:]
-    figures = json.loads((tmp_path / 'd.json').read_text())
+    record = json.loads((tmp_path / 'd.json').read_text())
+    assert record['checkpoint'] == ckpt and record['batches'] == 2
+    figures = record['figures']
     # The figures (each checked by hand in test_synthpairs_diagnostics.py)
     # of this checkpoint on the same 2 seeded batches, computed here.
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
@@ -186,7 +188,7 @@ def test_diagnostics_measure_the_pairs_of_a_checkpoint(stage2, tmp_path):
                           'model.gen_weight=0',
                           'model.perturbation.noise_mode=random')
     assert result.returncode == 0, result.stderr[-3000:]
-    figures = json.loads((tmp_path / 'g.json').read_text())
+    figures = json.loads((tmp_path / 'g.json').read_text())['figures']
     assert figures['grad_norm/loss_gen'] == 0
     assert figures['grad_norm/loss_ssl'] > 0
     assert 'gradcam_zero_share' not in figures

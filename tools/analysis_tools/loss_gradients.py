@@ -3,8 +3,8 @@
     python tools/analysis_tools/loss_gradients.py CONFIG [CHECKPOINT]
         [--batches 4] [--seed 0] [--cfg-options k=v ...] [--out FILE.json]
 
-``--out`` writes the norms with the config, checkpoint, options, commit
-and machine that gave them.
+``--out`` writes them (``figures``) with the config, checkpoint, options,
+commit and machine that gave them.
 
 Builds the model and the training dataloader of CONFIG (with CHECKPOINT's
 weights, queue and bank when given; else the config's initialisation),
@@ -25,7 +25,7 @@ from typing import Dict, List
 import torch
 
 from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
-from csdnet_mm.benchmarks.records import commit, machine
+from csdnet_mm.benchmarks.records import analysis_record
 from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
                                   model_and_train_loader, quiet_known_warnings,
                                   report_user_errors)
@@ -94,18 +94,8 @@ def main(argv=None) -> int:
         cells = ' | '.join(f'{v:.3g}' for v in values)
         print(f'| {name} | {cells} |')
     if args.out:
-        # A record, so that a figure rendered from it names its run.
-        record = dict(
-            config=args.config,
-            checkpoint=args.checkpoint,
-            options=[f'{k}={v}' for k, v in (args.cfg_options or {}).items()],
-            batches=args.batches,
-            seed=args.seed,
-            norms=norms,
-            commit=commit(),
-            machine=machine(torch.get_num_threads()))
         with open(args.out, 'w') as f:
-            json.dump(record, f, indent=1)
+            json.dump(analysis_record(args, norms), f, indent=1)
     return 0
 
 

@@ -3,6 +3,9 @@
     python tools/analysis_tools/synthpairs_diagnostics.py CONFIG CHECKPOINT
         [--batches 4] [--seed 0] [--cfg-options k=v ...] [--out FILE.json]
 
+(``--out``: the figures with the config, checkpoint, options, commit and
+machine that gave them.)
+
 Builds the SynthPairs-MoCo / -SimSiam model of CONFIG with CHECKPOINT's
 weights, queue and feature bank, runs ``model.loss()`` on a few training
 batches in train mode (no optimizer step), keeps the step's intermediates
@@ -37,6 +40,7 @@ import torch
 import torch.nn.functional as F
 
 from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
+from csdnet_mm.benchmarks.records import analysis_record
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.selfsup.synthpairs_base import (SynthPairsMixin,
                                                       pool_features)
@@ -234,7 +238,7 @@ def main(argv=None) -> int:
         print(f'| {key} | {figures[key]:.3g} |')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(figures, f, indent=1)
+            json.dump(analysis_record(args, figures), f, indent=1)
     return 0
 
 
