@@ -1,24 +1,18 @@
 """The README's "Measured" table: each headline figure rendered from its
 archive under ``docs/results/``, with the command that made it and a link
 to the full table."""
-import glob
 import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Tuple
 
-from . import across
-from .realdata.ssl_archive import machines_of, open_archive, per_seed_of
-from .realdata.tables import per_unit_of
-from .records import RunArchive, machine_label
-from .stats import paired
+from .archives import (RESULTS, SSL_FIRST, SSL_RERUN, check_tasks,
+                       csdnet_units, demo_runs, ssl_records)
+from .realdata.ssl_archive import machines_of, per_seed_of
+from .realdata.tables import paired_over, unit_metrics
+from .records import machine_label
+from .stats import Paired
 
-RESULTS = osp.join('docs', 'results')
-DEMO_ARCHIVE = osp.join(RESULTS, 'demo.json')
-ABLATION_ARCHIVE = osp.join(RESULTS, 'csdnet-ablation.json')
-CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
-SSL_ARCHIVES = (osp.join(RESULTS,
-                         'ssl.json'), osp.join(RESULTS,
-                                               'ssl_fmnist8-32px.json'))
+SSL_ARCHIVES = (SSL_RERUN, SSL_FIRST)
 ALLOCATOR = osp.join(RESULTS, 'cpu_allocator', '{}.json')
 SYNTHPAIRS_STEP = osp.join(RESULTS, 'synthpairs_step',
                            'mocov2_vs_synthpairs-default.json')
@@ -31,8 +25,7 @@ def _json(root: str, path: str) -> Dict:
 
 
 def demo_row(root: str) -> Tuple[str, str, str]:
-    record = RunArchive(osp.join(root, DEMO_ARCHIVE),
-                        'runs').runs()['resnet18_demo']
+    record = demo_runs(root)['resnet18_demo']
     curve = ', '.join(f'{line["accuracy/top1"]:.0f}'
                       for line in record['val_curve'])
     minutes, seconds = divmod(round(record['seconds']), 60)
@@ -47,18 +40,12 @@ def demo_row(root: str) -> Tuple[str, str, str]:
         f'; {record["note"]})')
 
 
-def _pair(per_unit: Dict, a: str, b: str, key: str):
-    both = [
-        r for r in per_unit.values()
-        if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})
-    ]
-    return paired([r[a]['metrics'][key] for r in both],
-                  [r[b]['metrics'][key] for r in both])
+def _pair(per_unit: Dict, a: str, b: str, key: str) -> Paired:
+    return paired_over(per_unit, a, b, key, unit_metrics)[1]
 
 
 def ablation_row(root: str) -> Tuple[str, str, str]:
-    per_unit = per_unit_of(
-        RunArchive(osp.join(root, ABLATION_ARCHIVE), 'csdnet-ablation').runs())
+    per_unit = csdnet_units(root)
     seeds = sorted({seed for _, _, seed in per_unit})
     stock = {
         k: _pair(per_unit, 'view', 'stock', f'{k}/top1')
@@ -89,7 +76,7 @@ def ablation_row(root: str) -> Tuple[str, str, str]:
 
 
 def check_row(root: str) -> Tuple[str, str, str]:
-    tasks = across.load(sorted(glob.glob(osp.join(root, CHECK_ARCHIVES))))
+    tasks = check_tasks(root)
     picks = [t['recommendation']['variant'] for t in tasks.values()]
     verdict = (f'the check recommends the stock classifier on all '
                f'{len(tasks)} tasks'
@@ -108,15 +95,14 @@ def check_row(root: str) -> Tuple[str, str, str]:
 def _ssl_pair(records, a: str, b: str) -> Optional[str]:
     per_seed = per_seed_of(records)
     machines = machines_of(records)
-    seeds = [s for s in per_seed if a in per_seed[s] and b in per_seed[s]]
+    seeds = sorted(s for s in per_seed
+                   if a in per_seed[s] and b in per_seed[s])
     if not seeds:
         return None
-    cells = []
-    for fraction in (100, 50, 20):
-        key = f'linear{fraction}/test'
-        cells.append(
-            paired([per_seed[s][a][key] for s in seeds],
-                   [per_seed[s][b][key] for s in seeds]))
+    cells = [
+        paired_over(per_seed, a, b, f'linear{fraction}/test')[1]
+        for fraction in (100, 50, 20)
+    ]
     above = sum(v > 0 for d in cells for v in d.values)
     same = sum(machines[s][a] == machines[s][b] for s in seeds)
     return (' / '.join(f'{d.mean:+.2f}' for d in cells) +
@@ -130,7 +116,7 @@ def ssl_row(root: str) -> Tuple[str, str, str]:
     for path in SSL_ARCHIVES:
         if not osp.isfile(osp.join(root, path)):
             continue
-        records = list(open_archive(osp.join(root, path)).runs().values())
+        records = ssl_records(root, path)
         pairs = [('SynthPairs-MoCo − MoCo v2', 'synthpairs', 'mocov2'),
                  ('SynthPairs-SimSiam − SimSiam', 'synthpairs_simsiam',
                   'simsiam')]

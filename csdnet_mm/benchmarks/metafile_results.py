@@ -2,15 +2,14 @@
 computed from the run archives under ``docs/results/``: a config gets
 results only where an archive holds runs of it, each metric the mean over
 the archived seeds."""
-import os.path as osp
 import statistics
 from typing import Dict, List
 
+from .archives import (SSL_FIRST, SSL_RERUN, csdnet_units, demo_runs,
+                       ssl_records)
 from .realdata import definitions as defs
-from .realdata.ssl_archive import open_archive, per_seed_of
-from .records import RunArchive
+from .realdata.ssl_archive import per_seed_of
 
-RESULTS = osp.join('docs', 'results')
 # Short names: `mim search` sizes its key column by the longest
 # task/dataset/metric name, and cuts the values (config paths) to the rest.
 DATASET = 'Fashion-MNIST'
@@ -23,17 +22,16 @@ def _mean(values: List[float]) -> float:
 def classification(root: str) -> Dict[str, List[Dict]]:
     """Test top-1 of the stock classifier and of full CSDNet on the 8-class
     10-shot task (the suite's configs; the 4-class task sets options)."""
-    runs = RunArchive(
-        osp.join(root, RESULTS, 'csdnet-ablation.json'),
-        'csdnet-ablation').runs().values()
+    per_unit = csdnet_units(root)
     results = {}
     for name, backbone in defs.BACKBONES.items():
         for run, config in (('stock', backbone.stock), ('full',
                                                         backbone.csdnet)):
             top1 = [
-                r['metrics']['test/top1'] for r in runs
-                if r['backbone'] == name and r['task'] == 'fmnist8-10shot'
-                and r['run'] == run and 'metrics' in r
+                runs[run]['metrics']['test/top1']
+                for (b, task, _), runs in sorted(per_unit.items())
+                if b == name and task == 'fmnist8-10shot'
+                and 'metrics' in runs.get(run, {})
             ]
             if top1:
                 results[f'configs/{defs.CONFIG_DIR}/{config}'] = [
@@ -51,9 +49,7 @@ def ssl(root: str) -> Dict[str, List[Dict]]:
     archive once it holds three seeds of the method, else from the first
     campaign's."""
     campaigns = [
-        per_seed_of(
-            open_archive(osp.join(root, RESULTS, name)).runs().values())
-        for name in ('ssl.json', 'ssl_fmnist8-32px.json')
+        per_seed_of(ssl_records(root, path)) for path in (SSL_RERUN, SSL_FIRST)
     ]
     results = {}
     for method, config in defs.SSL_CONFIGS.items():
@@ -88,7 +84,7 @@ def ssl(root: str) -> Dict[str, List[Dict]]:
 
 
 def demo(root: str) -> Dict[str, List[Dict]]:
-    runs = RunArchive(osp.join(root, RESULTS, 'demo.json'), 'runs').runs()
+    runs = demo_runs(root)
     record = runs.get('resnet18_demo')
     if record is None:
         return {}

@@ -7,26 +7,19 @@ renders from archives alone. ``python tools/analysis_tools/report.py``
 rewrites every block; ``--check`` lists the blocks whose committed text
 differs (a test runs it), so a table cannot drift from its runs.
 """
-import glob
 import json
 import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Dict, List
 
 from . import across
+from .archives import (RESULTS, SSL_FIRST, SSL_RERUN, check_tasks,
+                       csdnet_units, ssl_records)
 from .measured import measured_table
-from .realdata.ssl_archive import machines_of, open_archive, per_seed_of
-from .realdata.tables import (cell, per_unit_of, pooled_pairs, seed_list,
-                              ssl_pairs, summarize_ssl, summarize_suite)
-from .records import RunArchive
+from .realdata.ssl_archive import machines_of, per_seed_of
+from .realdata.tables import (cell, pooled_pairs, seed_list, ssl_pairs,
+                              summarize_ssl, summarize_suite)
 
-RESULTS = osp.join('docs', 'results')
-SSL_ARCHIVE = osp.join(RESULTS, 'ssl_fmnist8-32px.json')
-# The headline re-run on one machine, with the leak-free validation split.
-SSL_RERUN_ARCHIVE = osp.join(RESULTS, 'ssl.json')
-ABLATION_ARCHIVE = osp.join(RESULTS, 'csdnet-ablation.json')
-STABILITY_ARCHIVE = osp.join(RESULTS, 'csdnet-stability.json')
-CHECK_ARCHIVES = osp.join(RESULTS, 'csdnet_check', '*.json')
 # The pooled pairs of the check-across table: one default against another.
 CHECK_PAIRS = (('full_neck10x', 'full'), ('ssdp_neck10x', 'ssdp'),
                ('full_queue1024', 'full'), ('full_ssdt0.5', 'full'),
@@ -53,20 +46,20 @@ class Block:
 
 
 def check_across(root: str) -> str:
-    tasks = across.load(sorted(glob.glob(osp.join(root, CHECK_ARCHIVES))))
+    tasks = check_tasks(root)
     return across.table(tasks) + '\n\n' + across.pooled_pairs(
         tasks, CHECK_PAIRS)
 
 
-def ssl_tables(root: str, archive: str = SSL_ARCHIVE) -> str:
-    records = open_archive(osp.join(root, archive)).runs().values()
+def ssl_tables(root: str, archive: str = SSL_FIRST) -> str:
+    records = ssl_records(root, archive)
     if not records:
         return f'`{archive}` holds no run yet.'
     return summarize_ssl(per_seed_of(records), machines_of(records))
 
 
 def ssl_rerun_tables(root: str) -> str:
-    return ssl_tables(root, SSL_RERUN_ARCHIVE)
+    return ssl_tables(root, SSL_RERUN)
 
 
 # What the SSL readings compare: each SSL method against the start, the
@@ -92,34 +85,30 @@ SSL_PAIRS = (('mocov2', 'start'), ('simsiam', 'start'), ('simsiam', 'mocov2'),
 
 
 def ssl_pair_table(root: str) -> str:
-    records = open_archive(osp.join(root, SSL_ARCHIVE)).runs().values()
+    records = ssl_records(root, SSL_FIRST)
     return ssl_pairs(per_seed_of(records), machines_of(records), SSL_PAIRS)
 
 
 # Each module against what it adds to, SSDP against the two controls and
 # full CSDNet against the stock classifier and the longer schedule.
-ABLATION_PAIRS = (('reweight', 'stock'), ('view', 'stock'),
-                  ('view', 'reweight'), ('view_ssdt', 'view'),
-                  ('view_ssdt_aug_to_raw', 'view'),
-                  ('view_ssdt', 'view_ssdt_aug_to_raw'),
-                  ('view_ddl', 'view'), ('full', 'view'), ('full', 'stock'),
-                  ('view', 'stock_2x'), ('full', 'stock_2x'),
-                  ('view', 'random_view'), ('stock_2x',
-                                            'stock'), ('random_view', 'stock'))
+ABLATION_PAIRS = (('reweight', 'stock'), ('view', 'stock'), ('view',
+                                                             'reweight'),
+                  ('view_ssdt', 'view'), ('view_ssdt_aug_to_raw', 'view'),
+                  ('view_ssdt', 'view_ssdt_aug_to_raw'), ('view_ddl', 'view'),
+                  ('full', 'view'), ('full', 'stock'), ('view', 'stock_2x'),
+                  ('full', 'stock_2x'), ('view', 'random_view'),
+                  ('stock_2x', 'stock'), ('random_view', 'stock'))
 
 
 def ablation_tables(root: str) -> str:
-    runs = RunArchive(osp.join(root, ABLATION_ARCHIVE),
-                      'csdnet-ablation').runs()
-    per_unit = per_unit_of(runs)
+    per_unit = csdnet_units(root)
     return (summarize_suite('csdnet-ablation', per_unit) + '\n\n' +
             pooled_pairs(per_unit, ABLATION_PAIRS))
 
 
 def stability_tables(root: str) -> str:
-    runs = RunArchive(osp.join(root, STABILITY_ARCHIVE),
-                      'csdnet-stability').runs()
-    return summarize_suite('csdnet-stability', per_unit_of(runs))
+    return summarize_suite('csdnet-stability',
+                           csdnet_units(root, 'csdnet-stability'))
 
 
 # The CSDNet README's summary: the stock classifier, SSDP, the longer
@@ -131,8 +120,7 @@ CSDNET_RESULT_ROWS = (('stock', 'stock `ImageClassifier`'),
 
 
 def csdnet_results(root: str) -> str:
-    per_unit = per_unit_of(
-        RunArchive(osp.join(root, ABLATION_ARCHIVE), 'csdnet-ablation').runs())
+    per_unit = csdnet_units(root)
     rows = [(name, label) for name, label in CSDNET_RESULT_ROWS
             if all(name in runs for runs in per_unit.values())]
     lines = [
@@ -158,10 +146,7 @@ CSDNET_PAIRS = (('view', 'stock'), ('full', 'stock'), ('view', 'stock_2x'),
 
 
 def csdnet_pairs(root: str) -> str:
-    return pooled_pairs(
-        per_unit_of(
-            RunArchive(osp.join(root, ABLATION_ARCHIVE),
-                       'csdnet-ablation').runs()), CSDNET_PAIRS)
+    return pooled_pairs(csdnet_units(root), CSDNET_PAIRS)
 
 
 # tools/benchmark.py results, in the order of the docs' cost table.

@@ -1,9 +1,9 @@
 """Markdown tables of the suites' results: mean ± sample std over the
 seeds with each seed's value, and paired differences."""
 import statistics
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Hashable, List, Optional, Tuple
 
-from ..stats import mean_sd, paired
+from ..stats import Paired, mean_sd, paired
 from . import definitions as defs
 
 
@@ -154,6 +154,33 @@ def overall_rows(rows, units, per_unit) -> List[str]:
     return lines
 
 
+def unit_metrics(record: Dict) -> Dict[str, float]:
+    """A CSDNet suite record's metrics (none for a collapsed run)."""
+    return record.get('metrics', {})
+
+
+def paired_over(
+    groups: Dict[Hashable, Dict[str, Dict]],
+    a: str,
+    b: str,
+    key: str,
+    metrics_of: Callable[[Dict], Dict[str, float]] = dict,
+) -> Tuple[List[Hashable], Optional[Paired]]:
+    """The groups (units or seeds: ``{group: {run: record}}``) whose runs
+    ``a`` and ``b`` both have metric ``key``, and the paired difference
+    a − b over them (None when no group has both). ``metrics_of`` reads a
+    record's metrics (the SSL suite's per-seed rows are metrics already;
+    a CSDNet suite record: ``unit_metrics``)."""
+    both = [
+        g for g in sorted(groups) if key in metrics_of(groups[g].get(a, {}))
+        and key in metrics_of(groups[g].get(b, {}))
+    ]
+    if not both:
+        return both, None
+    return both, paired([metrics_of(groups[g][a])[key] for g in both],
+                        [metrics_of(groups[g][b])[key] for g in both])
+
+
 def pooled_pairs(per_unit: Dict[Tuple[str, str, int], Dict],
                  pairs: List[Tuple[str, str]]) -> str:
     """For each (a, b): the paired difference a − b on validation (what a
@@ -164,21 +191,15 @@ def pooled_pairs(per_unit: Dict[Tuple[str, str, int], Dict],
         'test top-1 | n | a above b (val / test) |', '|---|---|---|---|---|'
     ]
     for a, b in pairs:
-        both = [
-            r for r in per_unit.values()
-            if 'metrics' in r.get(a, {}) and 'metrics' in r.get(b, {})
+        diffs = [
+            paired_over(per_unit, a, b, key, unit_metrics)[1]
+            for key in ('val/top1', 'test/top1')
         ]
-        if not both:
+        if None in diffs:
             continue
-        cells = []
-        above = []
-        for key in ('val/top1', 'test/top1'):
-            diff = paired([r[a]['metrics'][key] for r in both],
-                          [r[b]['metrics'][key] for r in both])
-            cells.append(str(diff))
-            above.append(str(sum(v > 0 for v in diff.values)))
-        lines.append(f'| {a} − {b} | ' + ' | '.join(cells) +
-                     f' | {len(both)} | ' + ' / '.join(above) + ' |')
+        above = [str(sum(v > 0 for v in diff.values)) for diff in diffs]
+        lines.append(f'| {a} − {b} | ' + ' | '.join(map(str, diffs)) +
+                     f' | {diffs[0].n} | ' + ' / '.join(above) + ' |')
     return '\n'.join(lines)
 
 
@@ -315,15 +336,10 @@ def ssl_pairs(per_seed: Dict[int, Dict[str, Dict[str, float]]],
             continue
         cells = []
         for key, _ in metrics:
-            have = [
-                s for s in seeds
-                if key in per_seed[s][a] and key in per_seed[s][b]
-            ]
+            have, diff = paired_over(per_seed, a, b, key)
             if len(have) < len(seeds):
                 cells.append('–')
                 continue
-            diff = paired([per_seed[s][a][key] for s in seeds],
-                          [per_seed[s][b][key] for s in seeds])
             interval = ('' if diff.n < 2 else
                         f' ({diff.low:+.1f}..{diff.high:+.1f})')
             above = sum(v > 0 for v in diff.values)
