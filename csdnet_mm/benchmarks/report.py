@@ -10,15 +10,17 @@ differs (a test runs it), so a table cannot drift from its runs.
 import json
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 from . import across
 from .archives import (RESULTS, SSL_FIRST, SSL_RERUN, check_tasks,
-                       csdnet_units, ssl_records)
+                       csdnet_units, demo_runs, ssl_records)
+from .checkpoint_figures import diagnostics_table, loss_gradient_table
 from .measured import measured_table
 from .realdata.ssl_archive import machines_of, per_seed_of
 from .realdata.tables import (cell, pooled_pairs, seed_list, ssl_pairs,
                               summarize_ssl, summarize_suite)
+from .records import machine_label
 
 # The pooled pairs of the check-across table: one default against another.
 CHECK_PAIRS = (('full_neck10x', 'full'), ('ssdp_neck10x', 'ssdp'),
@@ -107,8 +109,17 @@ def ablation_tables(root: str) -> str:
 
 
 def stability_tables(root: str) -> str:
-    return summarize_suite('csdnet-stability',
-                           csdnet_units(root, 'csdnet-stability'))
+    per_unit = csdnet_units(root, 'csdnet-stability')
+    stopped = [
+        f'* {backbone}, {task}, seed {seed}, `{name}`: {record["collapse"]}'
+        for (backbone, task, seed), runs in sorted(per_unit.items())
+        for name, record in sorted(runs.items()) if record.get('collapse')
+    ]
+    text = summarize_suite('csdnet-stability', per_unit)
+    if stopped:
+        text += ('\n\nWhat `CollapseHook` found in each run it stopped (from '
+                 'the run\'s record):\n\n' + '\n'.join(stopped))
+    return text
 
 
 # The CSDNet README's summary: the stock classifier, SSDP, the longer
@@ -149,22 +160,57 @@ def csdnet_pairs(root: str) -> str:
     return pooled_pairs(csdnet_units(root), CSDNET_PAIRS)
 
 
-# tools/benchmark.py results, in the order of the docs' cost table.
+# The demo runs of the CSDNet README, by their archive keys.
+CSDNET_DEMO_ROWS = (('resnet18_demo', 'stock `resnet18_demo.py`'),
+                    ('csdnet_r18_demo', 'CSDNet, SSDP + SSDT '
+                     '(`csdnet_r18_demo.py`)'), ('csdnet_r18_demo_ddl',
+                                                 'CSDNet, SSDP + DDL + SSDT'))
+
+
+def demo_table(root: str) -> str:
+    """The archived demo runs: held-out top-1 at each evaluation, wall time
+    and what ran beside each."""
+    runs = demo_runs(root)
+    lines = [
+        '| run | options | top-1 at each evaluation (epoch: %) | wall | '
+        'beside it |', '|---|---|---|---|---|'
+    ]
+    machines = set()
+    for key, label in CSDNET_DEMO_ROWS:
+        record = runs.get(key)
+        if record is None:
+            continue
+        machines.add(machine_label(record['machine']))
+        curve = ' / '.join(f'{line["step"]}: {line["accuracy/top1"]:.0f}'
+                           for line in record['val_curve'][:-1])
+        last = record['val_curve'][-1]
+        curve += (f' / {last["step"]}: '
+                  f'**{record["metrics"]["val/accuracy/top1"]:.1f}**')
+        options = ' '.join(f'`{o}`' for o in record.get('options', ())) or '–'
+        minutes, seconds = divmod(round(record['seconds']), 60)
+        lines.append(f'| {label} | {options} | {curve} | {minutes} min '
+                     f'{seconds} s | {record["note"]} |')
+    return '\n'.join(lines) + '\n\nMachine: ' + '; '.join(sorted(machines))
+
+
+# tools/benchmark.py results, in the order of the docs' cost table; the
+# SynthPairs rows are also the table of its method page.
+SYNTHPAIRS_STEP_RESULTS = tuple(
+    osp.join(RESULTS, 'synthpairs_step', f'{name}.json')
+    for name in ('mocov2_vs_synthpairs-default',
+                 'mocov2_vs_synthpairs-detach_clean_generated',
+                 'synthpairs-default_vs_detach_clean_generated'))
 COST_RESULTS = tuple(
     osp.join(RESULTS, 'cpu_allocator', f'{pair}_{mode}.json')
     for pair in ('demo', 'r50')
-    for mode in ('auto', 'glibc_nommap', 'off')) + tuple(
-        osp.join(RESULTS, 'synthpairs_step', f'{name}.json')
-        for name in ('mocov2_vs_synthpairs-default',
-                     'mocov2_vs_synthpairs-detach_clean_generated',
-                     'synthpairs-default_vs_detach_clean_generated'))
+    for mode in ('auto', 'glibc_nommap', 'off')) + SYNTHPAIRS_STEP_RESULTS
 
 
 def _faults(count: float) -> str:
     return f'{count / 1000:.1f} k' if count >= 1000 else f'{count:.0f}'
 
 
-def cost_table(root: str) -> str:
+def cost_table(root: str, results: Tuple[str, ...] = COST_RESULTS) -> str:
     """Each archived ``tools/benchmark.py --out`` result as one row."""
     lines = [
         '| A → B | batch, input | allocator in effect | train step A → B '
@@ -172,7 +218,7 @@ def cost_table(root: str) -> str:
         'B/A | extra parameters (% of A\'s backbone) | page faults / '
         'step A, B | file |', '|---' * 10 + '|'
     ]
-    for path in COST_RESULTS:
+    for path in results:
         with open(osp.join(root, path)) as f:
             result = json.load(f)
         a, b, ratio, setup = (result['a'], result['b'], result['ratio'],
@@ -199,9 +245,31 @@ def cost_table(root: str) -> str:
     return '\n'.join(lines)
 
 
+GPU_CHECK = osp.join(RESULTS, 'gpu_check_h200.md')
+
+
+def gpu_check_summary(root: str) -> str:
+    """From ``tools/gpu_check.py``'s archived summaries: each run's result
+    and device line, then the benchmark table it printed."""
+    with open(osp.join(root, GPU_CHECK)) as f:
+        text = f.read()
+    lines = []
+    for section in text.split('\n## ')[1:]:
+        title = section.splitlines()[0]
+        device = [x for x in section.splitlines() if x.startswith('device:')]
+        result = [x for x in section.splitlines() if x.startswith('result:')]
+        if device and result:
+            lines.append(f'* {title}: **{result[0][len("result: "):]}**; '
+                         f'{device[0]}')
+    table = text[text.rindex('\nBenchmarks ('):].strip().splitlines()
+    rows = [x for x in table[1:] if x.startswith('|')]
+    return '\n'.join(lines + ['', table[0], ''] + rows)
+
+
 BLOCKS = (
     Block('README.md', 'measured', measured_table),
     Block('docs/benchmarks.md', 'cost-table', cost_table),
+    Block('docs/benchmarks.md', 'gpu-check', gpu_check_summary),
     Block('docs/benchmarks.md', 'check-across', check_across),
     Block('docs/benchmarks.md', 'csdnet-ablation', ablation_tables),
     Block('docs/benchmarks.md', 'csdnet-stability', stability_tables),
@@ -210,6 +278,12 @@ BLOCKS = (
     Block('docs/benchmarks.md', 'ssl-rerun', ssl_rerun_tables),
     Block('configs/csdnet/README.md', 'csdnet-results', csdnet_results),
     Block('configs/csdnet/README.md', 'csdnet-pairs', csdnet_pairs),
+    Block('configs/csdnet/README.md', 'csdnet-demo', demo_table),
+    Block('docs/methods/csdnet.md', 'loss-gradients', loss_gradient_table),
+    Block('docs/methods/synthpairs.md', 'synthpairs-step',
+          lambda root: cost_table(root, SYNTHPAIRS_STEP_RESULTS)),
+    Block('docs/methods/synthpairs.md', 'synthpairs-diagnostics',
+          diagnostics_table),
 )
 
 

@@ -770,3 +770,15 @@ def test_pooled_pairs_give_val_and_test_differences_over_every_unit():
     assert ('| view − stock_2x | +3.00 ± 1.41 (95 % CI -9.71..+15.71) | '
             '+1.00 ± 2.83 (95 % CI -24.41..+26.41) | 2 | 2 / 1 |') in table
     assert 'gone' not in table
+
+
+def test_collapse_message_keeps_the_finding_not_the_advice():
+    from csdnet_mm.benchmarks.realdata.suites import collapse_message
+    log = ('Epoch(train) [11][5/5] loss: 4.68\n'
+           'error: training collapsed at iteration 59 (epoch 12): loss_cls '
+           'has stayed at chance. Terms: gate_mean=0.0000. What to try: a '
+           'lower learning rate\n')
+    assert collapse_message(log) == (
+        'training collapsed at iteration 59 (epoch 12): loss_cls has '
+        'stayed at chance. Terms: gate_mean=0.0000.')
+    assert collapse_message('Epoch(train) [1][5/5] loss: 2.0\n') is None

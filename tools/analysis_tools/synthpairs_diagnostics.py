@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 
 from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
+from csdnet_mm.benchmarks.checkpoint_figures import DIAGNOSTIC_ROWS as ROWS
 from csdnet_mm.benchmarks.records import analysis_record
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.selfsup.synthpairs_base import (SynthPairsMixin,
@@ -48,24 +49,6 @@ from csdnet_mm.models.utils.feature_perturbation import minmax_normalize
 from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
                                   model_and_train_loader, quiet_known_warnings,
                                   report_user_errors)
-
-# (key, label) in print order.
-ROWS = (
-    ('rec_mse_vs_mean_image', 'decoder: MSE(D(z), x) / MSE(mean image, x)'),
-    ('rec_self_retrieval', 'decoder: f(D(z)) nearest to its own z'),
-    ('gradcam_zero_share', 'Grad-CAM: share of dimensions scored 0'),
-    ('gradcam_noise_cv', 'Grad-CAM: noise std, coefficient of variation '
-     'over dimensions'),
-    ('gradcam_top10_jaccard', 'Grad-CAM: top-10 % dimensions, overlap '
-     'between samples'),
-    ('lowvar_share', 'low variance: share of dimensions noised'),
-    ('pair_change_vs_rec_error', 'pair: ||D(z\') - D(z)|| / ||D(z) - x||'),
-    ('pair_noise_corr', 'pair: corr(|z\' - z|, |f(D(z\')) - f(D(z))|) '
-     'over dimensions'),
-    ('pair_top_quarter_share', 'pair: share of the re-encoded change on '
-     'the most-noised 25 % of dimensions'),
-    ('pair_match_top1', 'pair: D(z) matched to its D(z\') among the batch'),
-)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,14 @@ from . import definitions as defs
 RECORD_FILE = 'record.json'
 
 
+def collapse_message(log: str) -> Optional[str]:
+    """CollapseHook's finding in a log (what it saw, not its advice)."""
+    match = re.search(r'training collapsed at iteration .*', log)
+    if match is None:
+        return None
+    return match.group(0).split(' What to try:')[0]
+
+
 class TrainingCollapsed(Exception):
     """A training run stopped by CollapseHook (its log is the message)."""
 
@@ -271,7 +279,8 @@ class CSDNetSuite(SeedSteps):
     def evaluate(self, row: defs.Row) -> Dict:
         """Train one run (validating on the val split), then test it; its
         archive record. A run CollapseHook stopped gets ``collapsed_at``
-        (the iteration) instead of metrics."""
+        (the iteration) and ``collapse`` (the hook's finding, with the
+        loss terms) instead of metrics."""
         work_dir = osp.join(self.root, row.name)
         if osp.isfile(osp.join(work_dir, RECORD_FILE)):
             return read_json(osp.join(work_dir, RECORD_FILE))
@@ -293,10 +302,11 @@ class CSDNetSuite(SeedSteps):
         try:
             checkpoint = self.train(row.name, config, *options)
         except TrainingCollapsed as e:
-            match = re.search(r'collapsed at iteration (\d+)',
-                              log_tail(str(e), 50))
+            tail = log_tail(str(e), 50)
+            match = re.search(r'collapsed at iteration (\d+)', tail)
             self._say(f'{row.name}: collapsed')
             record['collapsed_at'] = int(match.group(1)) if match else -1
+            record['collapse'] = collapse_message(tail)
         else:
             test = self.test(
                 row.name, config, checkpoint, extra=self.task_options)
