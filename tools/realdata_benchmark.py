@@ -62,7 +62,8 @@ its start: a ResNet-18 (CIFAR stem, half width) from random weights at
 ``--unlabeled-per-class``). For every seed it trains the SynthPairs decoder
 on the frozen start encoder (stage 1), then MoCo v2, SynthPairs-MoCo, the
 diagnostic rows (Grad-CAM noise only, low-variance noise only, random noise
-on all dimensions, lambda_gen = 0), SimSiam and SynthPairs-SimSiam, all
+on all dimensions, ``detach_clean_generated``, lambda_gen = 0 and
+lambda_gen = lambda_rec = 0), SimSiam and SynthPairs-SimSiam, all
 from that same start, on one schedule; each
 encoder (and the start itself) gets linear evaluation with 100 / 50 / 20 %
 of the 100 labelled images per class (validated on ``--val-per-class``
@@ -76,7 +77,8 @@ finished and trains nothing (the tables while other rows still run).
 ``--archive FILE`` keeps every finished run's metrics in FILE (JSON, by seed
 and row; each run is added as soon as its evaluations finish) and tabulates
 them with the work dir's, so the tables survive the work dir; the
-repository's archive is ``docs/results/ssl_fmnist8-32px.json``.
+repository's archives are ``docs/results/ssl.json`` (the one-machine
+re-run) and ``docs/results/ssl_fmnist8-32px.json`` (the first campaign).
 
 The suites live in ``csdnet_mm.benchmarks.realdata``; every step runs the
 plugin's ``tools/train.py`` / ``tools/test.py``, whose
