@@ -29,9 +29,19 @@ DIAGNOSTIC_ROWS = (
 GRADIENT_TERMS = ('loss_ssl', 'loss_rec', 'loss_gen')
 
 
+def _in_training_order(path: str) -> Tuple[str, int]:
+    """``..._start.json`` before ``..._end.json`` of the same run."""
+    stem = osp.splitext(osp.basename(path))[0]
+    head, _, stage = stem.rpartition('_')
+    order = {'start': 0, 'end': 1}
+    return (head, order[stage]) if stage in order else (stem, 0)
+
+
 def _records(root: str, folder: str) -> List[Tuple[str, Dict]]:
     found = []
-    for path in sorted(glob.glob(osp.join(root, folder, '*.json'))):
+    for path in sorted(
+            glob.glob(osp.join(root, folder, '*.json')),
+            key=_in_training_order):
         with open(path) as f:
             found.append((osp.relpath(path, root), json.load(f)))
     return found
