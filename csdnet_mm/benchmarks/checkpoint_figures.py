@@ -7,7 +7,7 @@ import os.path as osp
 from typing import Dict, List, Tuple
 
 from .archives import LOSS_GRADIENTS, SYNTHPAIRS_DIAGNOSTICS
-from .records import machine_label
+from .records import machines_line
 
 # The diagnostics' figures, in the order the tool prints them.
 DIAGNOSTIC_ROWS = (
@@ -57,11 +57,6 @@ def _weights(record: Dict) -> str:
     return f'`{checkpoint}`'
 
 
-def _machines(records: List[Tuple[str, Dict]]) -> str:
-    labels = sorted({machine_label(r.get('machine')) for _, r in records})
-    return 'Machine: ' + '; '.join(labels) + '.'
-
-
 def loss_gradient_table(root: str) -> str:
     """Per record: each loss term's gradient norm at the backbone output of
     the raw view / the augmented view (mean over the record's batches)."""
@@ -84,7 +79,8 @@ def loss_gradient_table(root: str) -> str:
         lines.append(f'| `{osp.basename(path)}` | '
                      f'`{osp.basename(record["config"])}`{options} | '
                      f'{_weights(record)} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n\n' + _machines(records)
+    return ('\n'.join(lines) + '\n\n' + machines_line(r for _, r in records) +
+            '.')
 
 
 def diagnostics_table(root: str) -> str:
@@ -118,4 +114,4 @@ def diagnostics_table(root: str) -> str:
                         f'({r["batches"]} batches, seed {r["seed"]})'
                         for p, r in records)
     return ('\n'.join(lines) + '\n\nCheckpoints: ' + weights + '. ' +
-            _machines(records))
+            machines_line(r for _, r in records) + '.')

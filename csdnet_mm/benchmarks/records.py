@@ -61,6 +61,12 @@ def machine(threads: Optional[int] = None,
     return info
 
 
+def machines_line(records) -> str:
+    """'Machine: ...' naming each machine of some records once."""
+    labels = sorted({machine_label(r.get('machine')) for r in records})
+    return 'Machine: ' + '; '.join(labels)
+
+
 def machine_label(info: Optional[Dict]) -> str:
     """One line naming a run's machine (a record's ``machine``). Runs made
     before runs carried machine records hold only a ``label``."""

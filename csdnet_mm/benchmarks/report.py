@@ -20,7 +20,7 @@ from .measured import measured_table
 from .realdata.ssl_archive import machines_of, per_seed_of
 from .realdata.tables import (cell, pooled_pairs, seed_list, ssl_pairs,
                               summarize_ssl, summarize_suite)
-from .records import machine_label
+from .records import machines_line
 
 # The pooled pairs of the check-across table: one default against another.
 CHECK_PAIRS = (('full_neck10x', 'full'), ('ssdp_neck10x', 'ssdp'),
@@ -175,12 +175,12 @@ def demo_table(root: str) -> str:
         '| run | options | top-1 at each evaluation (epoch: %) | wall | '
         'beside it |', '|---|---|---|---|---|'
     ]
-    machines = set()
+    shown = []
     for key, label in CSDNET_DEMO_ROWS:
         record = runs.get(key)
         if record is None:
             continue
-        machines.add(machine_label(record['machine']))
+        shown.append(record)
         curve = ' / '.join(f'{line["step"]}: {line["accuracy/top1"]:.0f}'
                            for line in record['val_curve'][:-1])
         last = record['val_curve'][-1]
@@ -190,7 +190,7 @@ def demo_table(root: str) -> str:
         minutes, seconds = divmod(round(record['seconds']), 60)
         lines.append(f'| {label} | {options} | {curve} | {minutes} min '
                      f'{seconds} s | {record["note"]} |')
-    return '\n'.join(lines) + '\n\nMachine: ' + '; '.join(sorted(machines))
+    return '\n'.join(lines) + '\n\n' + machines_line(shown)
 
 
 # tools/benchmark.py results, in the order of the docs' cost table; the
