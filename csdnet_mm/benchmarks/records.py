@@ -151,6 +151,13 @@ def analysis_record(args, figures: Dict) -> Dict:
         machine=machine(torch.get_num_threads()))
 
 
+def write_analysis_record(args, figures: Dict) -> None:
+    """Write :func:`analysis_record` to ``args.out`` when one is named."""
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(analysis_record(args, figures), f, indent=1)
+
+
 def _check_options(dumped: Optional[str], options: Sequence[str],
                    work_dir: str) -> None:
     """Refuse ``key=value`` options the dumped config does not have."""

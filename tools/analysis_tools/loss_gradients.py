@@ -17,7 +17,6 @@ decides where the backbone goes; a term with no gradient there does not
 train the backbone at all. Used to measure which CSDNet module moves the
 features (docs/methods/csdnet.md, "SSDT").
 """
-import json
 import sys
 from collections import defaultdict
 from typing import Dict, List
@@ -25,7 +24,7 @@ from typing import Dict, List
 import torch
 
 from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
-from csdnet_mm.benchmarks.records import analysis_record
+from csdnet_mm.benchmarks.records import write_analysis_record
 from csdnet_mm.tool_utils import (checkpoint_analysis_parser,
                                   model_and_train_loader, quiet_known_warnings,
                                   report_user_errors)
@@ -93,9 +92,7 @@ def main(argv=None) -> int:
     for name, values in norms.items():
         cells = ' | '.join(f'{v:.3g}' for v in values)
         print(f'| {name} | {cells} |')
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(analysis_record(args, norms), f, indent=1)
+    write_analysis_record(args, norms)
     return 0
 
 

@@ -31,7 +31,6 @@ the SynthPairs evaluation asks (docs/methods/synthpairs.md, "Diagnostics"):
   the backbone's parameters, and the cosine between L_gen's and L_ssl's.
 """
 import contextlib
-import json
 import sys
 from collections import defaultdict
 from typing import Dict
@@ -41,7 +40,7 @@ import torch.nn.functional as F
 
 from csdnet_mm import compat  # noqa: F401  (fixes before config parse)
 from csdnet_mm.benchmarks.checkpoint_figures import DIAGNOSTIC_ROWS as ROWS
-from csdnet_mm.benchmarks.records import analysis_record
+from csdnet_mm.benchmarks.records import write_analysis_record
 from csdnet_mm.errors import UserInputError
 from csdnet_mm.models.selfsup.synthpairs_base import (SynthPairsMixin,
                                                       pool_features)
@@ -219,9 +218,7 @@ def main(argv=None) -> int:
             print(f'| {label} | {figures[key]:.3f} |')
     for key in sorted(k for k in figures if k.startswith('grad_')):
         print(f'| {key} | {figures[key]:.3g} |')
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(analysis_record(args, figures), f, indent=1)
+    write_analysis_record(args, figures)
     return 0
 
 
