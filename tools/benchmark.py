@@ -2,7 +2,8 @@
 
     python tools/benchmark.py CONFIG_A CONFIG_B [--batch-size 8]
         [--input-size PX] [--warmup 2] [--repeats 10] [--device cpu|cuda]
-        [--threads N] [--profile TOP] [--out result.json]
+        [--threads N] [--amp fp16|bf16] [--channels-last] [--profile TOP]
+        [--out result.json]
         [--cfg-options-a k=v ...] [--cfg-options-b k=v ...]
 
 Both models train on the same synthetic batch (the data preprocessor runs
@@ -18,6 +19,10 @@ they change the ratio of a two-view step), and writes everything as JSON
 with ``--out``.
 Pretrained ``init_cfg`` entries are dropped (costs do not depend on the
 weights and nothing is downloaded) unless ``--keep-init`` is given.
+``--amp`` trains both models as ``tools/train.py --amp`` does
+(``AmpOptimWrapper`` in fp16 or bf16; on the CPU the same autocast without
+a loss scaler) and infers under autocast; ``--channels-last`` puts weights
+and inference inputs in ``torch.channels_last`` memory format.
 ``--profile TOP`` adds a torch.profiler breakdown: per-operator self time
 of one training step and one inference pass of each model, totals and the
 TOP operators with the largest B - A difference (where B's extra cost is).
@@ -34,8 +39,9 @@ import torch
 from mmengine.config import DictAction
 
 from csdnet_mm.allocator import setup_cpu_allocator
-from csdnet_mm.analysis import (ModelUnderTest, compare, format_profile,
-                                format_table, profile_ops, torch_threads)
+from csdnet_mm.analysis import (AMP_DTYPES, ModelUnderTest, compare,
+                                format_profile, format_table, profile_ops,
+                                torch_threads)
 from csdnet_mm.tool_utils import quiet_known_warnings, report_user_errors
 
 # What main() found in effect (set when run as a script).
@@ -75,6 +81,14 @@ def parse_args(argv=None):
         default=None,
         help='torch CPU threads (default: torch default)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--amp',
+        choices=sorted(AMP_DTYPES),
+        help='mixed precision of both models (default: fp32)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='both models in channels_last memory format')
     parser.add_argument(
         '--keep-init',
         action='store_true',
@@ -123,7 +137,8 @@ def main(argv=None):
     with torch_threads(args.threads):
         sides = [
             ModelUnderTest(config, options, device, args.batch_size,
-                           args.input_size, args.seed, args.keep_init)
+                           args.input_size, args.seed, args.keep_init,
+                           args.amp, args.channels_last)
             for config, options in ((args.config_a, args.cfg_options_a),
                                     (args.config_b, args.cfg_options_b))
         ]
@@ -140,6 +155,8 @@ def main(argv=None):
         input_size=[side.size for side in sides],
         warmup=args.warmup,
         repeats=args.repeats,
+        amp=args.amp,
+        channels_last=args.channels_last,
         cfg_options_a=args.cfg_options_a or {},
         cfg_options_b=args.cfg_options_b or {},
         torch=torch.__version__,
@@ -148,6 +165,8 @@ def main(argv=None):
     print(format_table(results))
     print(f"device {results['setup']['device_name']}, batch "
           f'{args.batch_size}, input {sides[0].size}/{sides[1].size} px, '
+          f"{args.amp or 'fp32'}"
+          f"{', channels_last' if args.channels_last else ''}, "
           f'{args.repeats} interleaved repetitions after {args.warmup} '
           'warm-up steps')
     if device.type == 'cpu':

@@ -17,15 +17,16 @@ Not imported by ``import csdnet_mm``: nothing here registers a component.
 from .complexity import (InferencePath, count_parameters, flops,
                          inference_parameters)
 from .config_reading import input_size, num_views, strip_pretrained
-from .model_under_test import STATE_UPDATE_METHODS, ModelUnderTest, make_batch
+from .model_under_test import (AMP_DTYPES, STATE_UPDATE_METHODS,
+                               ModelUnderTest, make_batch)
 from .profiling import cpu_memory_peak, profile_ops
 from .report import format_profile, format_table
 from .step_timing import compare, minor_page_faults, torch_threads
 
 __all__ = [
-    'InferencePath', 'ModelUnderTest', 'STATE_UPDATE_METHODS', 'compare',
-    'count_parameters', 'cpu_memory_peak', 'flops', 'format_profile',
-    'format_table', 'inference_parameters', 'input_size', 'make_batch',
-    'minor_page_faults', 'num_views', 'profile_ops', 'strip_pretrained',
-    'torch_threads'
+    'AMP_DTYPES', 'InferencePath', 'ModelUnderTest', 'STATE_UPDATE_METHODS',
+    'compare', 'count_parameters', 'cpu_memory_peak', 'flops',
+    'format_profile', 'format_table', 'inference_parameters', 'input_size',
+    'make_batch', 'minor_page_faults', 'num_views', 'profile_ops',
+    'strip_pretrained', 'torch_threads'
 ]

@@ -50,15 +50,46 @@ def make_batch(batch_size: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
-class ModelUnderTest:
-    """One side of the comparison: model, optimizer and batches."""
+# ``--amp`` precisions: their autocast dtype and AmpOptimWrapper's name.
+AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
 
-    def __init__(self, config: str, cfg_options: Optional[dict],
-                 device: torch.device, batch_size: int, size: Optional[int],
-                 seed: int, keep_init: bool):
+
+class ModelUnderTest:
+    """One side of the comparison: model, optimizer and batches.
+
+    Args:
+        config (str): The config file.
+        cfg_options (dict, optional): Its overrides.
+        device (torch.device): Where the model runs.
+        batch_size (int): Images per step.
+        size (int, optional): Input side (default: the training pipeline's).
+        seed (int): Of the weights and the synthetic batch.
+        keep_init (bool): Keep the config's Pretrained ``init_cfg``.
+        amp (str, optional): ``'fp16'`` or ``'bf16'``: train as
+            ``tools/train.py --amp`` does (``AmpOptimWrapper`` with that
+            dtype; on the CPU, which that wrapper refuses, the same autocast
+            around the step without a loss scaler) and infer under autocast.
+        channels_last (bool): Weights, and the inference inputs, in
+            ``torch.channels_last`` memory format.
+    """
+
+    def __init__(self,
+                 config: str,
+                 cfg_options: Optional[dict],
+                 device: torch.device,
+                 batch_size: int,
+                 size: Optional[int],
+                 seed: int,
+                 keep_init: bool,
+                 amp: Optional[str] = None,
+                 channels_last: bool = False):
         cfg = Config.fromfile(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
+        if amp is not None and amp not in AMP_DTYPES:
+            raise UserInputError(f'amp={amp!r}: expected one of '
+                                 f'{sorted(AMP_DTYPES)}')
+        self.amp, self.channels_last = amp, channels_last
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))
         self.config = config
         self.size = size or input_size(cfg)
@@ -72,10 +103,20 @@ class ModelUnderTest:
         self.model = MODELS.build(model_cfg).to(device)
         with _quiet_mmengine():
             self.model.init_weights()
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
         self.model.train()
         if 'optim_wrapper' not in cfg or cfg.optim_wrapper is None:
             raise UserInputError(f'{config} has no optim_wrapper to train '
                                  'with.')
+        if amp is not None and device.type != 'cpu':
+            # What MMPretrain's tools/train.py --amp does to the config.
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+            cfg.optim_wrapper.dtype = {
+                'fp16': 'float16',
+                'bf16': 'bfloat16'
+            }[amp]
         self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)
         head = model_cfg.get('head') or {}
         num_classes = head.get('num_classes', 2) if isinstance(head,
@@ -109,15 +150,25 @@ class ModelUnderTest:
 
         return timed
 
+    def _autocast(self, wrapper_does_it: bool = False):
+        if self.amp is None or wrapper_does_it:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=AMP_DTYPES[self.amp])
+
     def train_step(self) -> Dict[str, torch.Tensor]:
         self.model.train()
-        return self.model.train_step(self.batch, self.optim_wrapper)
+        # On CUDA AmpOptimWrapper's optim_context already autocasts.
+        with self._autocast(wrapper_does_it=self.device.type != 'cpu'):
+            return self.model.train_step(self.batch, self.optim_wrapper)
 
     def inference(self):
         self.model.eval()
-        with torch.no_grad():
-            data = self.model.data_preprocessor(self.inference_batch, False)
-            return InferencePath(self.model)(data['inputs'])
+        with torch.no_grad(), self._autocast():
+            inputs = self.model.data_preprocessor(self.inference_batch,
+                                                  False)['inputs']
+            if self.channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            return InferencePath(self.model)(inputs)
 
     def resident_bytes(self) -> int:
         """Parameters, buffers, gradients and optimizer state."""

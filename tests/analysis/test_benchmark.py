@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from csdnet_mm import analysis
+from csdnet_mm.errors import UserInputError
 from conftest import PYTHON, REPO_ROOT, run_tool
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
@@ -16,7 +17,29 @@ DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 def _side(name, batch_size=2, **kwargs):
     return analysis.ModelUnderTest(
         osp.join(DEMO, name), kwargs.pop('options', None), torch.device('cpu'),
-        batch_size, kwargs.pop('size', None), 0, False)
+        batch_size, kwargs.pop('size', None), 0, False, **kwargs)
+
+
+def test_amp_and_channels_last_reach_the_step_and_the_inference():
+    """--amp: the step's forward runs under autocast (bf16 activations,
+    fp32 weights and losses); --channels-last: the weights and the
+    inference inputs in that memory format."""
+    side = _side('csdnet_r18_demo.py', size=32, amp='bf16', channels_last=True)
+    seen = []
+    side.model.backbone.register_forward_hook(
+        lambda module, args, out: seen.append(
+            (out[-1] if isinstance(out, tuple) else out).dtype))
+    log_vars = side.train_step()
+    assert seen and set(seen) == {torch.bfloat16}  # both views
+    steps = len(seen)
+    assert all(torch.isfinite(torch.as_tensor(v)) for v in log_vars.values())
+    weight = side.model.backbone.conv1.weight
+    assert weight.dtype == torch.float32
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert side.inference() is not None and len(seen) == steps + 1
+    assert seen[-1] == torch.bfloat16
+    with pytest.raises(UserInputError, match='fp8'):
+        _side('resnet18_demo.py', amp='fp8')
 
 
 def test_views_and_input_size_come_from_the_training_pipeline():

@@ -22,7 +22,7 @@ FAMILY_NAMES = ('classifier', 'csdnet', 'synthpairs_mocov2',
 CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
 
 
-def _assert_dry_run_passed(result, out):
+def _assert_dry_run_passed(result, out, extras=True):
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert 'No CUDA device: running the CPU dry run' in result.stdout
     assert 'result: PASS' in result.stdout
@@ -35,6 +35,10 @@ def _assert_dry_run_passed(result, out):
         (c['kind'], c['target']): c['status']
         for c in summary['checks']
     }
+    if extras:
+        # The CPU half of the RNG tests passed; the CUDA one cannot run.
+        rng = statuses.pop(('rng', 'RNGStateHook'))
+        assert rng == 'skip'
     assert set(statuses.values()) == {'pass'}
     for family in FAMILY_NAMES:
         for kind in ('train', 'losses', 'state', 'resume'):
@@ -56,14 +60,34 @@ def _assert_dry_run_passed(result, out):
     # The memory the methods keep fp32 is named in the state checks.
     assert 'queue_neck.queue' in markdown
     assert 'perturbation.feat_bank' in markdown
+    # CSDNet's smallest-batch benchmark carries its inference profile.
+    profiled = [c for c in benchmarks if c['data'].get('profile')]
+    assert [c['target'] for c in profiled] == ['csdnet_64px_bs2']
+    assert profiled[0]['data']['profile']['inference']['top']
+    assert 'Inference profile of csdnet_64px_bs2' in markdown
+    if not extras:
+        return
+    # Mixed precision: both pairs, both precisions, both layouts.
+    cells = {(c['data']['pair'], c['data']['amp'], c['data']['channels_last'])
+             for c in summary['checks'] if c['kind'] == 'amp'}
+    assert cells == {(pair, amp, layout)
+                     for pair in ('csdnet', 'synthpairs')
+                     for amp in ('fp16', 'bf16')
+                     for layout in (False, True)}
+    assert '| csdnet | bf16 | channels_last | 2 |' in markdown
+    assert statuses[('compile', 'csdnet')] == 'pass'
+    assert 'works (backend eager)' in markdown
 
 
 @pytest.mark.slow
+# Every part of the check: about 8 minutes with both cores busy.
+@pytest.mark.timeout(1800)
 def test_gpu_check_dry_run_without_cuda(tmp_path):
     out = tmp_path / 'gpu_check'
     result = run_tool([PYTHON, 'tools/gpu_check.py', '--out-dir',
                        str(out)],
-                      env=CPU_ONLY)
+                      env=CPU_ONLY,
+                      timeout=1500)
     _assert_dry_run_passed(result, out)
 
 
@@ -119,11 +143,13 @@ def test_gpu_check_dry_run_from_an_installed_copy(tmp_path):
     result = run_tool([
         PYTHON,
         str(package / '.mim' / 'tools' / 'gpu_check.py'), '--out-dir',
-        str(out)
+        str(out), '--skip-amp-table', '--skip-compile', '--skip-rng-test'
     ],
                       cwd=str(tmp_path),
                       env=env)
-    _assert_dry_run_passed(result, out)
+    # The parts skipped here run the package's own modules, which the test
+    # from the checkout covers.
+    _assert_dry_run_passed(result, out, extras=False)
     # The runs trained the installed copy's configs.
     with open(out / 'train' / 'csdnet' / 'fp32.log') as f:
         assert str(configs / 'tiny_csdnet_demo.py') in f.readline()

@@ -106,6 +106,7 @@ class BenchmarkSpec:
         input_size (int): Pixels.
         batch_size (int): Images per step.
         options_b (tuple[str]): ``--cfg-options-b``.
+        profile (int): ``--profile TOP`` (0: no profile).
     """
     name: str
     config_a: str
@@ -113,6 +114,10 @@ class BenchmarkSpec:
     input_size: int
     batch_size: int
     options_b: Tuple[str, ...] = ()
+    profile: int = 0
+
+
+PROFILE_TOP = 12
 
 
 def benchmark_specs(dry_run: bool) -> List[BenchmarkSpec]:
@@ -129,10 +134,17 @@ def benchmark_specs(dry_run: bool) -> List[BenchmarkSpec]:
         'configs/synthpairs/synthpairs-mocov2_resnet50_4xb32-coslr-100e_'
         'cub.py')
     csdnet_size, synth_size = (64, 64) if dry_run else (384, 224)
+    # Profiled at the smallest batch, where CSDNet's inference ratio is
+    # furthest from 1 (fixed per-kernel costs weigh most there).
+    batches = (2, ) if dry_run else (8, 32)
     specs = [
-        BenchmarkSpec(f'csdnet_{csdnet_size}px_bs{batch}', *csdnet,
-                      csdnet_size, batch)
-        for batch in ((2, ) if dry_run else (8, 32))
+        BenchmarkSpec(
+            f'csdnet_{csdnet_size}px_bs{batch}',
+            *csdnet,
+            csdnet_size,
+            batch,
+            profile=PROFILE_TOP if batch == batches[0] else 0)
+        for batch in batches
     ]
     batch = 2 if dry_run else 32
     specs.append(
@@ -147,9 +159,13 @@ class CheckResult:
     """One line of the summary.
 
     Args:
-        kind (str): train / losses / state / resume / benchmark.
-        target (str): ``family/precision`` or the benchmark's name.
-        status (str): pass / fail / inexact (resume on CUDA) / skip.
+        kind (str): train / losses / state / resume / benchmark / amp /
+            compile / rng.
+        target (str): ``family/precision``, the benchmark's name or the
+            AMP cell.
+        status (str): pass / fail / inexact (resume on CUDA) / skip /
+            finding (``torch.compile`` failed: stated, not a failure of
+            the plugin's check).
         detail (str): What was found.
         data (dict): Numbers for ``summary.json``.
     """
@@ -295,6 +311,22 @@ def benchmark_result(spec: BenchmarkSpec, results: dict, out: str,
         data[f'images_per_s_{side}'] = spec.batch_size / step
         data[f'peak_mb_{side}'] = results[side]['peak_train_bytes'] / 2**20
     values = [v for v in data.values() if isinstance(v, float)]
+    if 'profile' in results:
+        data['profile'] = {
+            kind:
+            dict(
+                ratio=part['ratio'],
+                total_a_ms=part['total_a_s'] * 1e3,
+                total_b_ms=part['total_b_s'] * 1e3,
+                top=[
+                    dict(
+                        op=row['op'],
+                        a_ms=row['a_s'] * 1e3,
+                        b_ms=row['b_s'] * 1e3) for row in part['top']
+                ])
+            for kind, part in results['profile'].items()
+            if isinstance(part, dict)
+        }
     status = 'pass' if all(math.isfinite(v) and v > 0
                            for v in values) else 'fail'
     detail = (f"step B/A {data['step_ratio']:.3f}, images/s "

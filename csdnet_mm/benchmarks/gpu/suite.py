@@ -22,7 +22,8 @@ from .checks import (CPU_PRECISIONS, DEMO_SPEC, FAMILIES, GPU_PRECISIONS,
 PACKAGE = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NO_CUDA_MESSAGE = ('No CUDA device: running the CPU dry run of the same '
                    'checks (fp32, tiny sizes); nothing was measured on a GPU.')
-GPU_BUDGET_S = 8 * 60
+# What one command of a lent machine may take (its per-command limit).
+GPU_BUDGET_S = 10 * 60
 
 
 def plugin_root() -> str:
@@ -225,6 +226,8 @@ def run_benchmark(spec: BenchmarkSpec, out_dir: str, dry_run: bool,
         str(spec.batch_size), '--input-size',
         str(spec.input_size), *timing, '--out', out
     ]
+    if spec.profile:
+        cmd += ['--profile', str(spec.profile)]
     if spec.options_b:
         cmd += ['--cfg-options-b', *spec.options_b]
     log = osp.join(folder, f'{spec.name}.log')
@@ -234,6 +237,115 @@ def run_benchmark(spec: BenchmarkSpec, out_dir: str, dry_run: bool,
                            f'exit {rc} ({log}): {log_tail(log)}')
     with open(out) as f:
         return benchmark_result(spec, json.load(f), out, seconds)
+
+
+def run_amp_table(out_dir: str, dry_run: bool, env: Dict[str, str],
+                  timeout: int) -> List[CheckResult]:
+    """The mixed-precision table (:mod:`.throughput`): one child process per
+    pair and precision, one check per cell."""
+    folder = osp.join(out_dir, 'amp')
+    os.makedirs(folder, exist_ok=True)
+    checks = []
+    for pair in ('csdnet', 'synthpairs'):
+        for amp in ('fp16', 'bf16'):
+            out = osp.join(folder, f'{pair}_{amp}.json')
+            cmd = [
+                sys.executable, '-m', 'csdnet_mm.benchmarks.gpu.throughput',
+                pair, '--amp', amp, '--out', out
+            ] + (['--dry-run'] if dry_run else [])
+            log = osp.join(folder, f'{pair}_{amp}.log')
+            rc, seconds = run_logged(cmd, log, env, timeout)
+            if rc != 0 or not osp.isfile(out):
+                checks.append(
+                    CheckResult('amp', f'{pair}/{amp}', 'fail',
+                                f'exit {rc} ({log}): {log_tail(log)}'))
+                continue
+            with open(out) as f:
+                for cell in json.load(f):
+                    layout = 'channels_last' if cell[
+                        'channels_last'] else 'NCHW'
+                    target = (f"{pair}/{amp}/{layout}/bs{cell['batch_size']}" +
+                              (' (largest)' if cell['largest'] else ''))
+                    data = dict(
+                        cell['data'], **{
+                            k: cell[k]
+                            for k in ('pair', 'amp', 'channels_last',
+                                      'batch_size', 'largest')
+                        })
+                    detail = cell['error'] or (
+                        f"images/s {data['images_per_s_a']:.1f} / "
+                        f"{data['images_per_s_b']:.1f}, peak "
+                        f"{data['peak_mb_a']:.0f} / {data['peak_mb_b']:.0f} "
+                        f"MiB, step B/A {data['step_ratio']:.3f}")
+                    checks.append(
+                        CheckResult('amp', target, cell['status'], detail,
+                                    data))
+    return checks
+
+
+def run_compile_probe(out_dir: str, dry_run: bool, env: Dict[str, str],
+                      timeout: int) -> CheckResult:
+    """``torch.compile`` on the CSDNet model (:mod:`.compile_probe`): pass
+    when it works, ``finding`` with the stage and exception when it does
+    not."""
+    out = osp.join(out_dir, 'compile.json')
+    log = osp.join(out_dir, 'compile.log')
+    cmd = [
+        sys.executable, '-m', 'csdnet_mm.benchmarks.gpu.compile_probe',
+        '--out', out
+    ] + (['--dry-run'] if dry_run else [])
+    rc, seconds = run_logged(cmd, log, env, timeout)
+    if rc != 0 or not osp.isfile(out):
+        return CheckResult('compile', 'csdnet', 'fail',
+                           f'exit {rc} ({log}): {log_tail(log)}')
+    with open(out) as f:
+        result = json.load(f)
+    data = {k: v for k, v in result.items() if k != 'traceback'}
+    if result['status'] != 'works':
+        return CheckResult(
+            'compile', 'csdnet', 'finding',
+            f"torch.compile (backend {result['backend']}) fails at "
+            f"{result['stage']}: {result['error']}", data)
+    return CheckResult(
+        'compile', 'csdnet', 'pass',
+        f"works (backend {result['backend']}): train step "
+        f"{result['eager_step_s'] * 1e3:.1f} -> "
+        f"{result['compiled_step_s'] * 1e3:.1f} ms, inference "
+        f"{result['eager_inference_s'] * 1e3:.1f} -> "
+        f"{result['compiled_inference_s'] * 1e3:.1f} ms, compiling "
+        f"{result['first_compiled_step_s']:.0f} + "
+        f"{result['first_compiled_inference_s']:.0f} s, inference max abs "
+        f"difference {result['inference_max_abs_diff']:.2g}, losses "
+        f"{'finite' if result['compiled_losses_finite'] else 'NOT finite'}",
+        data)
+
+
+RNG_TESTS = 'tests/engine/hooks/test_rng_state_hook.py'
+
+
+def run_rng_test(out_dir: str, cuda: bool, env: Dict[str, str],
+                 timeout: int) -> CheckResult:
+    """The RNG-state hook's tests, CUDA generator restore included (it
+    skips without CUDA); needs the checkout's ``tests/``."""
+    root = checkout_root()
+    if root is None or not osp.isfile(osp.join(root, RNG_TESTS)):
+        return CheckResult('rng', 'RNGStateHook', 'skip',
+                           f'{RNG_TESTS} not found: run from a checkout')
+    log = osp.join(out_dir, 'rng_test.log')
+    cmd = [
+        sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
+        RNG_TESTS
+    ]
+    rc, seconds = run_logged(cmd, log, env, timeout)
+    tail = log_tail(log, 1)  # pytest's count line
+    if rc != 0:
+        return CheckResult('rng', 'RNGStateHook', 'fail',
+                           f'exit {rc} ({log}): {log_tail(log)}')
+    if 'skipped' in tail:
+        # Without CUDA the CPU tests ran and the CUDA one cannot.
+        return CheckResult('rng', 'RNGStateHook', 'fail' if cuda else 'skip',
+                           f'the CUDA test was skipped: {tail}')
+    return CheckResult('rng', 'RNGStateHook', 'pass', tail)
 
 
 def summary_markdown(summary: dict) -> str:
@@ -277,6 +389,39 @@ def summary_markdown(summary: dict) -> str:
                 f"{d['inference_ratio']:.3f} | {d['images_per_s_a']:.1f} | "
                 f"{d['images_per_s_b']:.1f} | {d['peak_mb_a']:.0f} | "
                 f"{d['peak_mb_b']:.0f} | {d['peak_ratio']:.3f} |")
+    profiled = [c for c in benchmarks if c['data'].get('profile')]
+    for check in profiled:
+        part = check['data']['profile']['inference']
+        lines += [
+            '', f"Inference profile of {check['target']} "
+            f"(torch.profiler self time per operator, one pass each): A "
+            f"{part['total_a_ms']:.2f} ms, B {part['total_b_ms']:.2f} ms; "
+            'operators with the largest B - A:', '',
+            '| operator | A ms | B ms | B - A ms |', '| --- ' * 4 + '|'
+        ]
+        for row in part['top']:
+            lines.append(f"| {row['op']} | {row['a_ms']:.3f} | "
+                         f"{row['b_ms']:.3f} | "
+                         f"{row['b_ms'] - row['a_ms']:+.3f} |")
+    cells = [c for c in summary['checks'] if c['kind'] == 'amp' and c['data']]
+    if cells:
+        lines += [
+            '', 'Mixed precision (A = baseline, B = method; training step, '
+            'median of the repetitions; "largest": the largest batch B\'s '
+            'step fits in):', '',
+            '| pair | precision | layout | batch | images/s A | images/s B '
+            '| peak MiB A | peak MiB B | step B/A | inference B/A |',
+            '| --- ' * 10 + '|'
+        ]
+        for check in cells:
+            d = check['data']
+            lines.append(
+                f"| {d['pair']} | {d['amp']} | "
+                f"{'channels_last' if d['channels_last'] else 'NCHW'} | "
+                f"{d['batch_size']}{' (largest)' if d['largest'] else ''} | "
+                f"{d['images_per_s_a']:.1f} | {d['images_per_s_b']:.1f} | "
+                f"{d['peak_mb_a']:.0f} | {d['peak_mb_b']:.0f} | "
+                f"{d['step_ratio']:.3f} | {d['inference_ratio']:.3f} |")
     lines += [
         '', 'result: ' + ('FAIL' if summary['failed'] else 'PASS') + ' (' +
         ', '.join(f'{n} {s}' for s, n in sorted(counts.items())) + ')'
@@ -303,6 +448,9 @@ def run_gpu_check(out_dir: Optional[str] = None,
                   families: Optional[Sequence[str]] = None,
                   skip_train: bool = False,
                   skip_benchmark: bool = False,
+                  skip_amp_table: bool = False,
+                  skip_compile: bool = False,
+                  skip_rng_test: bool = False,
                   dry_run: bool = False,
                   timeout: int = 600) -> int:
     """Run the check, print and write its summary; the exit status (1 if a
@@ -318,6 +466,9 @@ def run_gpu_check(out_dir: Optional[str] = None,
         families (list[str], optional): Only these method families.
         skip_train (bool): No training / resume checks.
         skip_benchmark (bool): No benchmarks.
+        skip_amp_table (bool): No mixed-precision throughput table.
+        skip_compile (bool): No ``torch.compile`` probe.
+        skip_rng_test (bool): No RNG-state hook tests.
         dry_run (bool): The CPU dry run even when CUDA is available.
         timeout (int): Seconds allowed to each child process.
     """
@@ -369,6 +520,16 @@ def run_gpu_check(out_dir: Optional[str] = None,
         for spec in benchmark_specs(dry_run):
             checks.append(run_benchmark(spec, out_dir, dry_run, env, timeout))
             _print(checks[-1])
+    if not skip_amp_table:
+        for check in run_amp_table(out_dir, dry_run, env, timeout):
+            checks.append(check)
+            _print(check)
+    if not skip_compile:
+        checks.append(run_compile_probe(out_dir, dry_run, env, timeout))
+        _print(checks[-1])
+    if not skip_rng_test:
+        checks.append(run_rng_test(out_dir, cuda, env, timeout))
+        _print(checks[-1])
 
     if not dry_run:
         mode = 'CUDA'
