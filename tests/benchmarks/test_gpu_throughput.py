@@ -85,3 +85,49 @@ def test_measure_reports_out_of_memory_apart_from_other_failures(
         FakeSide.limit = 10**6
     assert oom.status == 'oom' and 'OutOfMemoryError' in oom.error
     assert other.status == 'fail' and 'not a memory problem' in other.error
+
+
+def test_summary_lists_measured_cells_and_names_failed_ones():
+    from csdnet_mm.benchmarks.gpu import summary_markdown
+    keys = dict(pair='csdnet', amp='fp16', largest=True)
+    measured = dict(
+        keys,
+        channels_last=False,
+        batch_size=88,
+        images_per_s_a=900.0,
+        images_per_s_b=450.0,
+        peak_mb_a=40000.0,
+        peak_mb_b=70000.0,
+        step_ratio=2.0,
+        inference_ratio=1.01)
+    checks = [
+        dict(
+            kind='amp',
+            target='csdnet/fp16/NCHW/bs88 (largest)',
+            status='pass',
+            detail='',
+            data=measured),
+        dict(
+            kind='amp',
+            target='csdnet/fp16/channels_last/bs32 (largest)',
+            status='fail',
+            detail='OutOfMemoryError: CUDA out of memory.',
+            data=dict(keys, channels_last=True, batch_size=32)),
+    ]
+    markdown = summary_markdown(
+        dict(
+            mode='CUDA',
+            device='GPU',
+            torch='2',
+            iters=4,
+            wall_s=1.0,
+            dry_run=False,
+            failed=True,
+            checks=checks))
+    row = '| csdnet | fp16 | NCHW | 88 (largest) | 900.0 | 450.0 |'
+    assert row in markdown
+    assert 'channels_last | 32' not in markdown
+    failed = ('| amp | csdnet/fp16/channels_last/bs32 (largest) | fail | '
+              'OutOfMemoryError')
+    assert failed in markdown
+    assert 'result: FAIL' in markdown

@@ -254,7 +254,7 @@ def run_amp_table(out_dir: str, dry_run: bool, env: Dict[str, str],
                 pair, '--amp', amp, '--out', out
             ] + (['--dry-run'] if dry_run else [])
             log = osp.join(folder, f'{pair}_{amp}.log')
-            rc, seconds = run_logged(cmd, log, env, timeout)
+            rc, _ = run_logged(cmd, log, env, timeout)
             if rc != 0 or not osp.isfile(out):
                 checks.append(
                     CheckResult('amp', f'{pair}/{amp}', 'fail',
@@ -294,7 +294,7 @@ def run_compile_probe(out_dir: str, dry_run: bool, env: Dict[str, str],
         sys.executable, '-m', 'csdnet_mm.benchmarks.gpu.compile_probe',
         '--out', out
     ] + (['--dry-run'] if dry_run else [])
-    rc, seconds = run_logged(cmd, log, env, timeout)
+    rc, _ = run_logged(cmd, log, env, timeout)
     if rc != 0 or not osp.isfile(out):
         return CheckResult('compile', 'csdnet', 'fail',
                            f'exit {rc} ({log}): {log_tail(log)}')
@@ -336,7 +336,7 @@ def run_rng_test(out_dir: str, cuda: bool, env: Dict[str, str],
         sys.executable, '-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider',
         RNG_TESTS
     ]
-    rc, seconds = run_logged(cmd, log, env, timeout)
+    rc, _ = run_logged(cmd, log, env, timeout)
     tail = log_tail(log, 1)  # pytest's count line
     if rc != 0:
         return CheckResult('rng', 'RNGStateHook', 'fail',
@@ -403,7 +403,10 @@ def summary_markdown(summary: dict) -> str:
             lines.append(f"| {row['op']} | {row['a_ms']:.3f} | "
                          f"{row['b_ms']:.3f} | "
                          f"{row['b_ms'] - row['a_ms']:+.3f} |")
-    cells = [c for c in summary['checks'] if c['kind'] == 'amp' and c['data']]
+    cells = [
+        c for c in summary['checks']
+        if c['kind'] == 'amp' and 'images_per_s_a' in c['data']
+    ]
     if cells:
         lines += [
             '', 'Mixed precision (A = baseline, B = method; training step, '
