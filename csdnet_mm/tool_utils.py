@@ -15,7 +15,7 @@ import json
 import os.path as osp
 import sys
 import warnings
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 from mmengine.config import ConfigDict
@@ -67,6 +67,15 @@ def model_cfg_of(cfg) -> ConfigDict:
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     return model_cfg
+
+
+def parse_cfg_options(options: Sequence[str]) -> dict:
+    """``key=value`` strings parsed as a tool's ``--cfg-options`` parses
+    them (MMEngine's ``DictAction``)."""
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='+', action=DictAction)
+    return parser.parse_args(['--options', *options]).options
 
 
 def checkpoint_analysis_parser(

@@ -50,7 +50,7 @@ def make_batch(batch_size: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
-# ``--amp`` precisions: their autocast dtype and AmpOptimWrapper's name.
+# ``--amp`` precisions and their autocast dtypes.
 AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 
@@ -113,10 +113,8 @@ class ModelUnderTest:
             # What MMPretrain's tools/train.py --amp does to the config.
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-            cfg.optim_wrapper.dtype = {
-                'fp16': 'float16',
-                'bf16': 'bfloat16'
-            }[amp]
+            cfg.optim_wrapper.dtype = str(AMP_DTYPES[amp]).replace(
+                'torch.', '')
         self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)
         head = model_cfg.get('head') or {}
         num_classes = head.get('num_classes', 2) if isinstance(head,

@@ -161,18 +161,15 @@ def write_analysis_record(args, figures: Dict) -> None:
 def _check_options(dumped: Optional[str], options: Sequence[str],
                    work_dir: str) -> None:
     """Refuse ``key=value`` options the dumped config does not have."""
-    from argparse import ArgumentParser
-
-    from mmengine.config import Config, DictAction
+    from mmengine.config import Config
 
     from ..errors import UserInputError
+    from ..tool_utils import parse_cfg_options
     if dumped is None:
         raise UserInputError(f'{work_dir}: no dumped config to check the '
                              'options against')
     cfg = Config.fromfile(dumped).to_dict()
-    parser = ArgumentParser()
-    parser.add_argument('--options', nargs='+', action=DictAction)
-    wanted = parser.parse_args(['--options', *options]).options
+    wanted = parse_cfg_options(options)
     for key, value in wanted.items():
         node = cfg
         for part in key.split('.'):

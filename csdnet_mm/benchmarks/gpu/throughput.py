@@ -22,6 +22,7 @@ from typing import Callable, List, Optional, Sequence
 import torch
 
 from ...analysis import AMP_DTYPES, ModelUnderTest, compare
+from ...tool_utils import parse_cfg_options
 from .checks import BenchmarkSpec, benchmark_specs
 
 # Batch sizes rounded to this (tensor-core friendly) multiple.
@@ -65,19 +66,12 @@ def _free(device: torch.device) -> None:
 def _side(spec: BenchmarkSpec, which: str, batch: int, amp: str,
           channels_last: bool, device: torch.device) -> ModelUnderTest:
     config = spec.config_a if which == 'a' else spec.config_b
-    options = None
-    if which == 'b' and spec.options_b:
-        options = dict(option.split('=', 1) for option in spec.options_b)
-        options = {k: _literal(v) for k, v in options.items()}
+    # Parsed as run_benchmark's `tools/benchmark.py --cfg-options-b` does.
+    options = (
+        parse_cfg_options(spec.options_b)
+        if which == 'b' and spec.options_b else None)
     return ModelUnderTest(config, options, device, batch, spec.input_size, 0,
                           False, amp, channels_last)
-
-
-def _literal(value: str):
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
 
 
 def _is_oom(error: BaseException) -> bool:
