@@ -1,5 +1,7 @@
 """What a benchmark run is archived with: its machine, its commit, and one
 JSON archive per suite that every run is added to as soon as it finishes."""
+import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -86,7 +88,9 @@ class RunArchive:
 
     Each record holds a run's metrics at full precision, its config and
     options, seed, commit, machine and wall time. :meth:`add` re-reads the
-    file before writing, so several threads (or calls) add to one archive.
+    file under a lock before writing, so several threads, or several suite
+    commands running side by side, add to one archive without losing a
+    record.
 
     Args:
         path (str): The JSON file (created on the first :meth:`add`).
@@ -117,13 +121,24 @@ class RunArchive:
                              f'not {self.suite!r}: name another file')
         return runs
 
+    @contextlib.contextmanager
+    def _locked(self):
+        """Hold the archive against other threads and processes (an
+        advisory ``flock`` on a sidecar file, as the JSON is replaced)."""
+        os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+        with self._lock, open(f'{self.path}.lock', 'a') as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
     def add(self, key: str, record: Dict) -> None:
         """Add (or replace) one run's record."""
-        with self._lock:
+        with self._locked():
             runs = self.runs()
             runs[key] = record
-            os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-            tmp = f'{self.path}.tmp'
+            tmp = f'{self.path}.{os.getpid()}.tmp'
             with open(tmp, 'w') as f:
                 json.dump(
                     dict(suite=self.suite, format=ARCHIVE_FORMAT, runs=runs),

@@ -1,5 +1,6 @@
 """Run records: what a finished training is archived with."""
 import json
+import multiprocessing
 import os
 import time
 
@@ -112,6 +113,32 @@ def test_archive_run_adds_the_record_under_its_key(tmp_path):
          str(archive), '--key', 'x'])
     assert result.returncode == 2
     assert 'error:' in result.stderr and 'Traceback' not in result.stderr
+
+
+def _add_records(path: str, worker: int, count: int) -> None:
+    archive = RunArchive(path, 'runs')
+    for i in range(count):
+        archive.add(f'{worker}/{i}', {'metrics': {'val/top1': float(i)}})
+
+
+def test_suites_side_by_side_lose_no_record(tmp_path):
+    # Two suite commands on one archive (one per core) each re-read and
+    # replace the file; without the lock one's record would overwrite the
+    # other's.
+    path = str(tmp_path / 'ssl.json')
+    context = multiprocessing.get_context('fork')
+    workers = [
+        context.Process(target=_add_records, args=(path, worker, 40))
+        for worker in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    runs = RunArchive(path, 'runs').runs()
+    assert len(runs) == 4 * 40
+    assert not [name for name in os.listdir(tmp_path) if name.endswith('.tmp')]
 
 
 def test_machine_label_names_device_cores_threads_and_allocator():
