@@ -8,7 +8,6 @@ import os
 import os.path as osp
 import platform
 import subprocess
-import threading
 from typing import Dict, Optional, Sequence
 
 ARCHIVE_FORMAT = 1
@@ -99,7 +98,6 @@ class RunArchive:
 
     def __init__(self, path: str, suite: str):
         self.path, self.suite = path, suite
-        self._lock = threading.Lock()
         self.runs()  # a bad file stops before any training
 
     def runs(self) -> Dict[str, Dict]:
@@ -123,10 +121,11 @@ class RunArchive:
 
     @contextlib.contextmanager
     def _locked(self):
-        """Hold the archive against other threads and processes (an
-        advisory ``flock`` on a sidecar file, as the JSON is replaced)."""
+        """Hold the archive against other threads and processes: an
+        advisory ``flock`` on a sidecar file (the JSON itself is replaced),
+        opened per call, so threads of one process exclude each other too."""
         os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-        with self._lock, open(f'{self.path}.lock', 'a') as lock_file:
+        with open(f'{self.path}.lock', 'a') as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
                 yield
