@@ -85,21 +85,17 @@ SSL_PAIRS = (('mocov2', 'start'), ('simsiam', 'start'), ('simsiam', 'mocov2'),
                               'synthpairs_lowvar'), ('synthpairs_gen0_rec0',
                                                      'synthpairs_gen0'))
 
-
-def ssl_pair_table(root: str) -> str:
-    records = ssl_records(root, SSL_FIRST)
-    return ssl_pairs(per_seed_of(records), machines_of(records), SSL_PAIRS)
-
-
 # The cheaper option against the default it would replace, and against
 # the baseline both add to.
 DETACH_PAIRS = (('synthpairs_detach', 'synthpairs'), ('synthpairs_detach',
                                                       'mocov2'))
 
 
-def detach_pair_table(root: str) -> str:
-    records = ssl_records(root, SSL_RERUN)
-    return ssl_pairs(per_seed_of(records), machines_of(records), DETACH_PAIRS)
+def ssl_pair_table(root: str,
+                   archive: str = SSL_FIRST,
+                   pairs: Tuple[Tuple[str, str], ...] = SSL_PAIRS) -> str:
+    records = ssl_records(root, archive)
+    return ssl_pairs(per_seed_of(records), machines_of(records), pairs)
 
 
 # Each module against what it adds to, SSDP against the two controls and
@@ -296,7 +292,7 @@ BLOCKS = (
     Block('docs/methods/synthpairs.md', 'synthpairs-diagnostics',
           diagnostics_table),
     Block('docs/methods/synthpairs.md', 'synthpairs-detach',
-          detach_pair_table),
+          lambda root: ssl_pair_table(root, SSL_RERUN, DETACH_PAIRS)),
 )
 
 
