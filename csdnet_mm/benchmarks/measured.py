@@ -105,10 +105,11 @@ def _ssl_pair(records, a: str, b: str) -> Optional[str]:
     ]
     above = sum(v > 0 for d in cells for v in d.values)
     same = sum(machines[s][a] == machines[s][b] for s in seeds)
+    seed_word = 'seed' if len(seeds) == 1 else 'seeds'
     return (' / '.join(f'{d.mean:+.2f}' for d in cells) +
-            f' (seeds {", ".join(map(str, seeds))}; {above} of '
-            f'{len(seeds) * 3} above; {same} of {len(seeds)} seeds with both '
-            'runs on one machine)')
+            f' ({seed_word} {", ".join(map(str, seeds))}; {above} of '
+            f'{len(seeds) * 3} above; {same} of {len(seeds)} {seed_word} '
+            'with both runs on one machine)')
 
 
 def ssl_row(root: str) -> Tuple[str, str, str]:
