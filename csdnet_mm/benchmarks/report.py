@@ -283,6 +283,8 @@ BLOCKS = (
     Block('docs/benchmarks.md', 'ssl-tables', ssl_tables),
     Block('docs/benchmarks.md', 'ssl-pairs', ssl_pair_table),
     Block('docs/benchmarks.md', 'ssl-rerun', ssl_rerun_tables),
+    Block('docs/benchmarks.md', 'ssl-rerun-pairs',
+          lambda root: ssl_pair_table(root, SSL_RERUN)),
     Block('configs/csdnet/README.md', 'csdnet-results', csdnet_results),
     Block('configs/csdnet/README.md', 'csdnet-pairs', csdnet_pairs),
     Block('configs/csdnet/README.md', 'csdnet-demo', demo_table),
