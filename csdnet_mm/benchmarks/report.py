@@ -18,8 +18,8 @@ from .archives import (RESULTS, SSL_FIRST, SSL_RERUN, check_tasks,
 from .checkpoint_figures import diagnostics_table, loss_gradient_table
 from .measured import measured_table
 from .realdata.ssl_archive import machines_of, per_seed_of
-from .realdata.tables import (cell, pooled_pairs, seed_list, ssl_pairs,
-                              summarize_ssl, summarize_suite)
+from .realdata.tables import (cell, pooled_pairs, seed_list, ssl_campaigns,
+                              ssl_pairs, summarize_ssl, summarize_suite)
 from .records import machines_line
 
 # The pooled pairs of the check-across table: one default against another.
@@ -96,6 +96,15 @@ def ssl_pair_table(root: str,
                    pairs: Tuple[Tuple[str, str], ...] = SSL_PAIRS) -> str:
     records = ssl_records(root, archive)
     return ssl_pairs(per_seed_of(records), machines_of(records), pairs)
+
+
+def campaign_table(root: str) -> str:
+    """The one-machine rerun against the first campaign, row by row and
+    seed by seed: whether a run made again on another machine repeats."""
+    first = ssl_records(root, SSL_FIRST)
+    return ssl_campaigns(
+        per_seed_of(ssl_records(root, SSL_RERUN)), per_seed_of(first),
+        machines_of(first), ('rerun', 'first campaign'))
 
 
 # Each module against what it adds to, SSDP against the two controls and
@@ -285,6 +294,7 @@ BLOCKS = (
     Block('docs/benchmarks.md', 'ssl-rerun', ssl_rerun_tables),
     Block('docs/benchmarks.md', 'ssl-rerun-pairs',
           lambda root: ssl_pair_table(root, SSL_RERUN)),
+    Block('docs/benchmarks.md', 'ssl-campaigns', campaign_table),
     Block('configs/csdnet/README.md', 'csdnet-results', csdnet_results),
     Block('configs/csdnet/README.md', 'csdnet-pairs', csdnet_pairs),
     Block('configs/csdnet/README.md', 'csdnet-demo', demo_table),

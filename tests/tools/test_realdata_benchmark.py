@@ -16,8 +16,9 @@ from csdnet_mm.benchmarks.realdata import run_ssl_suite, suites
 from csdnet_mm.benchmarks.realdata.ssl_archive import (add_run, machines_of,
                                                        open_archive,
                                                        per_seed_of)
-from csdnet_mm.benchmarks.realdata.tables import (mean_std, ssl_pairs,
-                                                  summarize, summarize_ssl,
+from csdnet_mm.benchmarks.realdata.tables import (mean_std, ssl_campaigns,
+                                                  ssl_pairs, summarize,
+                                                  summarize_ssl,
                                                   summarize_suite)
 from csdnet_mm.benchmarks.runner import ChildProcesses, StepFailed
 from conftest import PYTHON, REPO_ROOT, run_tool, write_fashion_source
@@ -534,6 +535,39 @@ def test_ssl_table_names_the_machine_of_each_run():
     assert pairs.splitlines()[2].startswith(
         '| SynthPairs-MoCo − MoCo v2 | +2.00 (+2.0..+2.0), 2/2 |')
     assert pairs.endswith('| 0 / 1 | 1 of 2 |')
+
+
+def test_campaigns_table_differs_row_by_row_on_shared_seeds_only():
+
+    def encoder(top1):
+        return dict.fromkeys([key for key, _ in defs.SSL_METRICS], top1)
+
+    later = {
+        0: {
+            'mocov2': encoder(71.0),
+            'simsiam': encoder(60.0)
+        },
+        1: {
+            'mocov2': encoder(72.5)
+        },
+        2: {
+            'mocov2': encoder(80.0)
+        }
+    }
+    earlier = {0: {'mocov2': encoder(70.0)}, 1: {'mocov2': encoder(72.0)}}
+    machines = {0: {'mocov2': 'CPU X'}, 1: {'mocov2': 'GPU Y'}}
+    table = ssl_campaigns(later, earlier, machines, ('rerun', 'first'))
+    lines = table.splitlines()
+    assert lines[0].startswith('| row: rerun − first | linear 100 % (test)')
+    assert "| seeds | first's machine |" in lines[0]
+    # Seed 2 is in one archive only and SimSiam in one only: neither shows.
+    assert lines[2] == ('| MoCo v2 | ' +
+                        ' | '.join(['0.75 ± 0.35 (1.0 / 0.5)'] * 5) +
+                        ' | 0 / 1 | A / B |')
+    assert [x for x in lines if x.startswith('| ')] == lines[:1] + lines[2:3]
+    assert lines[-1] == ('Machines of the first: A = CPU X; B = GPU Y.')
+    assert 'no run of one row and seed in common' in ssl_campaigns(
+        {2: later[2]}, earlier, machines)
 
 
 def test_each_finished_ssl_run_is_archived_before_a_later_step_fails(

@@ -348,3 +348,48 @@ def ssl_pairs(per_seed: Dict[int, Dict[str, Dict[str, float]]],
         lines.append(f'| {labels[a]} − {labels[b]} | ' + ' | '.join(cells) +
                      f' | {seed_list(seeds)} | {same} of {len(seeds)} |')
     return '\n'.join(lines)
+
+
+def ssl_campaigns(
+    later: Dict[int, Dict[str, Dict[str, float]]],
+    earlier: Dict[int, Dict[str, Dict[str, float]]],
+    earlier_machines: Dict[int, Dict[str, str]],
+    names: Tuple[str, str] = ('later', 'earlier')
+) -> str:
+    """How far one archive's runs are from another's of the same row and
+    seed: per row, the difference later − earlier on each test metric over
+    the seeds both hold (mean ± std, per-seed values) and each of those
+    seeds' machine in the earlier archive (a letter, explained below the
+    table); ``names`` name the two archives in the header. Validation is
+    left out: a campaign that fixed the split changed its figures by
+    design."""
+    metrics = [m for m in defs.SSL_METRICS if m[0] != 'retrieval/rank5']
+    lines = [
+        f'| row: {names[0]} − {names[1]} | ' +
+        ' | '.join(m[1] for m in metrics) + f' | seeds | {names[1]}\'s '
+        'machine |', '|---' * (len(metrics) + 3) + '|'
+    ]
+    letters: Dict[str, str] = {}
+    for row in defs.SSL_ROWS:
+        seeds = [
+            s for s in sorted(later)
+            if s in earlier and row.name in later[s] and row.name in earlier[s]
+        ]
+        if not seeds:
+            continue
+        cells = [
+            cell([
+                later[s][row.name][key] - earlier[s][row.name][key]
+                for s in seeds
+            ]) for key, _ in metrics
+        ]
+        where = [
+            letters.setdefault(earlier_machines[s][row.name],
+                               chr(ord('A') + len(letters))) for s in seeds
+        ]
+        lines.append(f'| {row.label} | ' + ' | '.join(cells) +
+                     f' | {seed_list(seeds)} | {" / ".join(where)} |')
+    if not letters:
+        return 'The two archives hold no run of one row and seed in common.'
+    return '\n'.join(lines) + f'\n\nMachines of the {names[1]}: ' + '; '.join(
+        f'{letter} = {label}' for label, letter in letters.items()) + '.'
