@@ -1,6 +1,7 @@
 """What a benchmark run is archived with: its machine, its commit, and one
 JSON archive per suite that every run is added to as soon as it finishes."""
 import contextlib
+import datetime
 import fcntl
 import glob
 import json
@@ -200,6 +201,35 @@ def _check_options(dumped: Optional[str], options: Sequence[str],
                 '--cfg-options the training had')
 
 
+# MMEngine names each run's folder in its work dir by the run's local start
+# time.
+RUN_FOLDER_TIME = '%Y%m%d_%H%M%S'
+
+
+def run_seconds(*work_dirs: str) -> Optional[float]:
+    """The wall time of the MMEngine runs in ``work_dirs``, summed over
+    every run folder: each piece of a resumed training and each test, from
+    the run's start (its folder's name) to the last write in its folder, so
+    a run trained in several pieces counts every piece, an interrupted one
+    included. None when no run folder is found."""
+    total, found = 0.0, False
+    for work_dir in filter(osp.isdir, work_dirs):
+        for name in sorted(os.listdir(work_dir)):
+            folder = osp.join(work_dir, name)
+            try:
+                started = datetime.datetime.strptime(name, RUN_FOLDER_TIME)
+            except ValueError:
+                continue
+            written = [
+                osp.getmtime(osp.join(parent, f))
+                for parent, _, files in os.walk(folder) for f in files
+            ]
+            if osp.isdir(folder) and written:
+                total += max(written) - started.timestamp()
+                found = True
+    return round(total, 1) if found else None
+
+
 _MISSING = object()
 
 
@@ -224,8 +254,6 @@ def training_record(
             (``key=value``); each is checked against the config the run
             dumped, so a record cannot name options the run did not have.
     """
-    import datetime
-
     from ..errors import UserInputError
     from ..tool_utils import FINAL_METRICS_FILE, TEST_METRICS_FILE
     from .scalars import find_scalars, read_scalars
@@ -256,7 +284,7 @@ def training_record(
     run_folder = osp.basename(osp.dirname(osp.dirname(scalars)))
     try:
         # MMEngine names the run folder by its local start time.
-        started = datetime.datetime.strptime(run_folder, '%Y%m%d_%H%M%S')
+        started = datetime.datetime.strptime(run_folder, RUN_FOLDER_TIME)
         record['seconds'] = round(osp.getmtime(final) - started.timestamp(), 1)
     except ValueError:
         record['seconds'] = None

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from csdnet_mm.benchmarks.records import (RunArchive, machine_label,
-                                          training_record)
+                                          run_seconds, training_record)
 from csdnet_mm.errors import UserInputError
 from conftest import PYTHON, run_tool
 
@@ -66,6 +66,27 @@ def test_training_record_has_metrics_curve_wall_time_and_machine(tmp_path):
         'val/accuracy/top1': 30.0,
         'test/accuracy/top1': 28.0
     }
+
+
+def test_run_seconds_sums_every_piece_of_a_resumed_run_and_its_tests(tmp_path):
+
+    def piece(work_dir, name, seconds):
+        log = work_dir / name / 'vis_data' / 'scalars.json'
+        log.parent.mkdir(parents=True)
+        log.write_text('{}\n')
+        started = time.mktime(time.strptime(name, '%Y%m%d_%H%M%S'))
+        os.utime(log, (started + seconds, started + seconds))
+
+    train, test = tmp_path / 'synthpairs', tmp_path / 'synthpairs_retrieval'
+    # A training stopped after 100 s and resumed for 250 s, then its test.
+    piece(train, '20261206_220000', 100)
+    piece(train, '20261207_080000', 250)
+    piece(test, '20261207_090000', 30.5)
+    (train / 'not_a_run').mkdir()
+    (train / '20261207_100000').mkdir()  # a run that wrote nothing
+    assert run_seconds(str(train), str(test),
+                       str(tmp_path / 'missing')) == 380.5
+    assert run_seconds(str(tmp_path / 'missing')) is None
 
 
 def test_options_are_recorded_only_when_the_dumped_config_has_them(tmp_path):

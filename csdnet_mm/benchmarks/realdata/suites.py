@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from ...errors import COLLAPSE_EXIT_STATUS
 from ...tool_utils import FINAL_METRICS_FILE, TEST_METRICS_FILE
-from ..records import commit, machine
+from ..records import commit, machine, run_seconds
 from ..runner import ChildProcesses, StepFailed, log_tail, plugin_file
 from . import definitions as defs
 
@@ -50,6 +50,14 @@ def dataloaders_of(config: str) -> Tuple[str, ...]:
 def read_json(path: str) -> Dict:
     with open(path) as f:
         return json.load(f)
+
+
+def wall_seconds(started: float, *work_dirs: str) -> float:
+    """A row's wall time: its MMEngine runs' (:func:`run_seconds`, every
+    piece of a resumed run), or, when the steps left no run folder, the
+    time since ``started``."""
+    seconds = run_seconds(*work_dirs)
+    return round(time.time() - started, 1) if seconds is None else seconds
 
 
 def ensure_weights(dry_run: bool,
@@ -324,7 +332,7 @@ class CSDNetSuite(SeedSteps):
         if self.args.dry_run:
             return record
         record.update(
-            seconds=round(time.time() - started, 1),
+            seconds=wall_seconds(started, work_dir),
             commit=commit(),
             machine=machine(self.args.threads))
         with open(osp.join(work_dir, RECORD_FILE), 'w') as f:
@@ -402,12 +410,18 @@ class SSLSuite(SeedSteps):
                 osp.isfile(osp.join(run, TEST_METRICS_FILE))
                 for run in linear + [osp.join(self.root, f'{name}_retrieval')])
 
+    def work_dirs(self, row: defs.SSLRow) -> List[str]:
+        """The work dirs of a row's training (none for the start) and
+        evaluations."""
+        parts = ['', '_retrieval'] + [f'_linear{f}' for f in defs.SSL_LINEAR]
+        return [osp.join(self.root, row.name + part) for part in parts]
+
     def record_of(self, row: defs.SSLRow, metrics: Dict[str, float],
                   seconds: Optional[float]) -> Dict:
-        """A row's archive record. ``seconds`` is the wall time this
-        command spent on the row (its training and evaluations; a run
-        resumed from a checkpoint counts from the resume); None with the
-        commit and machine for a run this command did not make."""
+        """A row's archive record. ``seconds`` is the row's wall time
+        (:func:`wall_seconds`: its training and evaluations, every piece of
+        a resumed run); None with the commit and machine for a run this
+        command did not make."""
         config = defs.SSL_CONFIGS['decoder' if row.method is
                                   None else row.method]
         made_here = seconds is not None
@@ -467,8 +481,8 @@ class SSLSuite(SeedSteps):
             metrics = self.evaluate(row.name, checkpoint)
             if self.args.dry_run:
                 continue
-            record = self.record_of(row, metrics,
-                                    round(time.time() - started, 1))
+            record = self.record_of(
+                row, metrics, wall_seconds(started, *self.work_dirs(row)))
             os.makedirs(osp.dirname(saved), exist_ok=True)
             with open(saved, 'w') as f:
                 json.dump(record, f, indent=1)
