@@ -224,7 +224,7 @@ def run_seconds(*work_dirs: str) -> Optional[float]:
                 osp.getmtime(osp.join(parent, f))
                 for parent, _, files in os.walk(folder) for f in files
             ]
-            if osp.isdir(folder) and written:
+            if written:
                 total += max(written) - started.timestamp()
                 found = True
     return round(total, 1) if found else None
@@ -283,7 +283,6 @@ def training_record(
     } for line in read_scalars(scalars) if 'iter' not in line]
     run_folder = osp.basename(osp.dirname(osp.dirname(scalars)))
     try:
-        # MMEngine names the run folder by its local start time.
         started = datetime.datetime.strptime(run_folder, RUN_FOLDER_TIME)
         record['seconds'] = round(osp.getmtime(final) - started.timestamp(), 1)
     except ValueError:

@@ -399,11 +399,15 @@ class SSLSuite(SeedSteps):
                       checkpoint))
         return metrics
 
-    def finished(self, name: str) -> bool:
-        """Whether every evaluation of encoder ``name`` has finished."""
-        linear = [
+    def linear_dirs(self, name: str) -> List[str]:
+        """The work dirs of encoder ``name``'s linear evaluations."""
+        return [
             osp.join(self.root, f'{name}_linear{f}') for f in defs.SSL_LINEAR
         ]
+
+    def finished(self, name: str) -> bool:
+        """Whether every evaluation of encoder ``name`` has finished."""
+        linear = self.linear_dirs(name)
         return all(
             osp.isfile(osp.join(run, 'finished_checkpoint'))
             for run in linear) and all(
@@ -413,8 +417,10 @@ class SSLSuite(SeedSteps):
     def work_dirs(self, row: defs.SSLRow) -> List[str]:
         """The work dirs of a row's training (none for the start) and
         evaluations."""
-        parts = ['', '_retrieval'] + [f'_linear{f}' for f in defs.SSL_LINEAR]
-        return [osp.join(self.root, row.name + part) for part in parts]
+        return [
+            osp.join(self.root, row.name),
+            osp.join(self.root, f'{row.name}_retrieval')
+        ] + self.linear_dirs(row.name)
 
     def record_of(self, row: defs.SSLRow, metrics: Dict[str, float],
                   seconds: Optional[float]) -> Dict:
