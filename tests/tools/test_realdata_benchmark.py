@@ -555,7 +555,9 @@ def test_campaigns_table_differs_row_by_row_on_shared_seeds_only():
         }
     }
     earlier = {0: {'mocov2': encoder(70.0)}, 1: {'mocov2': encoder(72.0)}}
-    machines = {0: {'mocov2': 'CPU X'}, 1: {'mocov2': 'GPU Y'}}
+    # Letters follow the labels' sorted order (as in summarize_ssl), not the
+    # order the seeds meet them.
+    machines = {0: {'mocov2': 'GPU Y'}, 1: {'mocov2': 'CPU X'}}
     table = ssl_campaigns(later, earlier, machines, ('rerun', 'first'))
     lines = table.splitlines()
     assert lines[0].startswith('| row: rerun − first | linear 100 % (test)')
@@ -563,7 +565,7 @@ def test_campaigns_table_differs_row_by_row_on_shared_seeds_only():
     # Seed 2 is in one archive only and SimSiam in one only: neither shows.
     assert lines[2] == ('| MoCo v2 | ' +
                         ' | '.join(['0.75 ± 0.35 (1.0 / 0.5)'] * 5) +
-                        ' | 0 / 1 | A / B |')
+                        ' | 0 / 1 | B / A |')
     assert [x for x in lines if x.startswith('| ')] == lines[:1] + lines[2:3]
     assert lines[-1] == ('Machines of the first: A = CPU X; B = GPU Y.')
     assert 'no run of one row and seed in common' in ssl_campaigns(

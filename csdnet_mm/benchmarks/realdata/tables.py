@@ -1,7 +1,7 @@
 """Markdown tables of the suites' results: mean ± sample std over the
 seeds with each seed's value, and paired differences."""
 import statistics
-from typing import Callable, Dict, Hashable, List, Optional, Tuple
+from typing import Callable, Dict, Hashable, Iterable, List, Optional, Tuple
 
 from ..stats import Paired, mean_sd, paired
 from . import definitions as defs
@@ -213,6 +213,15 @@ def per_unit_of(runs: Dict[str, Dict]) -> Dict[Tuple[str, str, int], Dict]:
     return per_unit
 
 
+def machine_letters(labels: Iterable[str]) -> Dict[str, str]:
+    """A letter per machine label, in the labels' sorted order, so that a
+    machine has the same letter in every table over the same machines."""
+    return {
+        label: chr(ord('A') + i)
+        for i, label in enumerate(sorted(set(labels)))
+    }
+
+
 def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
                   machines: Optional[Dict[int, Dict[str, str]]] = None) -> str:
     """Markdown tables: each encoder's linear top-1 at the three label
@@ -225,12 +234,9 @@ def summarize_ssl(per_seed: Dict[int, Dict[str, Dict[str, float]]],
     ``machines`` ({seed: {row: label}}) names the machine of each run: one
     line when every run had the same, otherwise a column of per-seed
     letters (a paired row's: the row's, then its baseline's)."""
-    labels_used = sorted({
-        label
-        for rows in (machines or {}).values()
-        for label in rows.values()
-    })
-    letters = {label: chr(ord('A') + i) for i, label in enumerate(labels_used)}
+    letters = machine_letters(
+        label for rows in (machines or {}).values() for label in rows.values())
+    labels_used = list(letters)
     machine_column = len(labels_used) > 1
 
     def where(seeds: List[int], names: Tuple[str, ...]) -> str:
@@ -369,24 +375,24 @@ def ssl_campaigns(
         ' | '.join(m[1] for m in metrics) + f' | seeds | {names[1]}\'s '
         'machine |', '|---' * (len(metrics) + 3) + '|'
     ]
-    letters: Dict[str, str] = {}
+    shared = []
     for row in defs.SSL_ROWS:
         seeds = [
             s for s in sorted(later)
             if s in earlier and row.name in later[s] and row.name in earlier[s]
         ]
-        if not seeds:
-            continue
+        if seeds:
+            shared.append((row, seeds))
+    letters = machine_letters(earlier_machines[s][row.name]
+                              for row, seeds in shared for s in seeds)
+    for row, seeds in shared:
         cells = [
             cell([
                 later[s][row.name][key] - earlier[s][row.name][key]
                 for s in seeds
             ]) for key, _ in metrics
         ]
-        where = [
-            letters.setdefault(earlier_machines[s][row.name],
-                               chr(ord('A') + len(letters))) for s in seeds
-        ]
+        where = [letters[earlier_machines[s][row.name]] for s in seeds]
         lines.append(f'| {row.label} | ' + ' | '.join(cells) +
                      f' | {seed_list(seeds)} | {" / ".join(where)} |')
     if not letters:
